@@ -1,0 +1,51 @@
+"""The ``lncare`` command line: one sub-command group per package area.
+
+Bad input never shows a traceback: :func:`main` turns an :class:`~lncare.errors.InputError` into one
+line on stderr and exit code 2 (DESIGN.md, contract 3).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from lncare import __version__
+from lncare.cli import calc, patient
+from lncare.errors import InputError
+
+app = typer.Typer(
+    name="lncare",
+    help="Decision support for lupus nephritis: calculators, knowledge base, plans and evidence.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(calc.app, name="calc")
+app.add_typer(patient.app, name="patient")
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"lncare {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """lncare command line."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``lncare`` console script."""
+    try:
+        app(args=argv, prog_name="lncare")
+    except InputError as err:
+        typer.echo(f"error: {err}", err=True)
+        sys.exit(2)
