@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from lncare import __version__
-from lncare.cli import calc, patient
+from lncare.cli import calc, evidence, kb, patient
 from lncare.errors import InputError
 
 app = typer.Typer(
@@ -24,6 +24,8 @@ app = typer.Typer(
 )
 app.add_typer(calc.app, name="calc")
 app.add_typer(patient.app, name="patient")
+app.add_typer(kb.app, name="kb")
+app.add_typer(evidence.app, name="evidence")
 
 
 def _show_version(value: bool) -> None:

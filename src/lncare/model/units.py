@@ -120,7 +120,9 @@ def lab_test(name: str, field: str = "test") -> LabTest:
     try:
         return LAB_TESTS[name]
     except KeyError:
-        raise InputError(field, name, f"is not a known lab test (use {one_of(sorted(LAB_TESTS))})")
+        raise InputError(
+            field, name, f"is not a known lab test (use {one_of(sorted(LAB_TESTS))})"
+        ) from None
 
 
 def canonical_unit_spelling(test: LabTest, unit: str, field: str = "unit") -> str:
