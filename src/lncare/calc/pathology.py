@@ -7,12 +7,20 @@ Sources:
   glomeruli globally sclerosed without residual activity").
 - 2018 revision: Bajema IM et al., Kidney Int 2018;93:789-96. It keeps classes I-VI, abolishes the
   IV-S/IV-G split and the A, A/C and C labels, and reports the modified NIH indices for every class.
+- Modified NIH activity (0-24) and chronicity (0-12) indices, Bajema 2018 table 3: each lesion is
+  graded 0 absent, 1 < 25%, 2 25-50%, 3 > 50% (of glomeruli for glomerular lesions, of cortex for
+  tubulointerstitial ones); fibrinoid necrosis and cellular/fibrocellular crescents count twice.
+  Checked: items, bins and doubling against shared/domain/calculators.md section 7c (verified there
+  against Bajema 2018 and a Lupus Sci Med table) and the bins against PMC9386217 table 1.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 from lncare.errors import InputError, one_of
 
@@ -87,3 +95,113 @@ def is_pure_membranous(classes: Sequence[str]) -> bool:
 def is_advanced_sclerosing(classes: Sequence[str]) -> bool:
     """True for class VI: >= 90% of glomeruli globally sclerosed without residual activity."""
     return "VI" in isn_rps_classes(classes)
+
+
+Basis = Literal["glomeruli", "cortex"]
+
+
+@dataclass(frozen=True)
+class Lesion:
+    """A lesion scored by an NIH index: id, name, what its percentage is of, and its multiplier."""
+
+    name: str
+    label: str
+    basis: Basis
+    multiplier: int
+
+
+ACTIVITY_LESIONS: tuple[Lesion, ...] = (
+    Lesion("endocapillary_hypercellularity", "Endocapillary hypercellularity", "glomeruli", 1),
+    Lesion("neutrophils_karyorrhexis", "Neutrophils and/or karyorrhexis", "glomeruli", 1),
+    Lesion("fibrinoid_necrosis", "Fibrinoid necrosis", "glomeruli", 2),
+    Lesion("hyaline_deposits", "Hyaline deposits (wire loops and/or hyaline thrombi)", "glomeruli", 1),
+    Lesion("cellular_fibrocellular_crescents", "Cellular and/or fibrocellular crescents", "glomeruli", 2),
+    Lesion("interstitial_inflammation", "Interstitial inflammation", "cortex", 1),
+)
+CHRONICITY_LESIONS: tuple[Lesion, ...] = (
+    Lesion("glomerulosclerosis", "Total glomerulosclerosis (global and/or segmental)", "glomeruli", 1),
+    Lesion("fibrous_crescents", "Fibrous crescents", "glomeruli", 1),
+    Lesion("tubular_atrophy", "Tubular atrophy", "cortex", 1),
+    Lesion("interstitial_fibrosis", "Interstitial fibrosis", "cortex", 1),
+)
+
+
+@dataclass(frozen=True)
+class LesionScore:
+    """One lesion's contribution: the percentage given, its 0-3 grade and its points (grade x multiplier)."""
+
+    lesion: Lesion
+    percent: float
+    grade: int
+    points: int
+
+
+@dataclass(frozen=True)
+class NihIndex:
+    """A modified NIH index: its total, its maximum and the score of every lesion."""
+
+    name: Literal["activity", "chronicity"]
+    total: int
+    maximum: int
+    items: tuple[LesionScore, ...]
+
+
+def lesion_grade(percent: float, field: str) -> int:
+    """Grade 0-3 of a lesion extent in percent: 0 absent, 1 < 25, 2 25-50 (both ends), 3 > 50."""
+    if isinstance(percent, bool) or not isinstance(percent, int | float) or not math.isfinite(percent):
+        raise InputError(field, percent, "is not a percentage (use a number from 0 to 100)")
+    if not 0 <= percent <= 100:
+        raise InputError(field, percent, "is outside 0-100 percent")
+    if percent == 0:
+        return 0
+    if percent < 25:
+        return 1
+    return 2 if percent <= 50 else 3
+
+
+def nih_activity_index(
+    *,
+    endocapillary_hypercellularity: float,
+    neutrophils_karyorrhexis: float,
+    fibrinoid_necrosis: float,
+    hyaline_deposits: float,
+    cellular_fibrocellular_crescents: float,
+    interstitial_inflammation: float,
+) -> NihIndex:
+    """Modified NIH activity index (0-24) from lesion extents in percent (Bajema 2018)."""
+    return _index("activity", ACTIVITY_LESIONS, {
+        "endocapillary_hypercellularity": endocapillary_hypercellularity,
+        "neutrophils_karyorrhexis": neutrophils_karyorrhexis,
+        "fibrinoid_necrosis": fibrinoid_necrosis,
+        "hyaline_deposits": hyaline_deposits,
+        "cellular_fibrocellular_crescents": cellular_fibrocellular_crescents,
+        "interstitial_inflammation": interstitial_inflammation,
+    })
+
+
+def nih_chronicity_index(
+    *,
+    glomerulosclerosis: float,
+    fibrous_crescents: float,
+    tubular_atrophy: float,
+    interstitial_fibrosis: float,
+) -> NihIndex:
+    """Modified NIH chronicity index (0-12) from lesion extents in percent (Bajema 2018)."""
+    return _index("chronicity", CHRONICITY_LESIONS, {
+        "glomerulosclerosis": glomerulosclerosis,
+        "fibrous_crescents": fibrous_crescents,
+        "tubular_atrophy": tubular_atrophy,
+        "interstitial_fibrosis": interstitial_fibrosis,
+    })
+
+
+def _index(
+    name: Literal["activity", "chronicity"], lesions: tuple[Lesion, ...], percents: dict[str, float]
+) -> NihIndex:
+    items = []
+    for lesion in lesions:
+        percent = percents[lesion.name]
+        grade = lesion_grade(percent, lesion.name)
+        items.append(LesionScore(lesion, float(percent), grade, grade * lesion.multiplier))
+    maximum = sum(3 * lesion.multiplier for lesion in lesions)
+    return NihIndex(name, sum(item.points for item in items), maximum, tuple(items))
