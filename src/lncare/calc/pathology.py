@@ -27,6 +27,12 @@ from lncare.errors import InputError, one_of
 # Canonical ISN/RPS classes in their natural order; the tuple index is the sort key.
 CLASSES: tuple[str, ...] = ("I", "II", "III", "IV", "V", "VI")
 
+# Class names of ISN/RPS 2003 (Weening 2004), unchanged by the 2018 revision.
+CLASS_NAMES: dict[str, str] = {
+    "I": "minimal mesangial", "II": "mesangial proliferative", "III": "focal", "IV": "diffuse",
+    "V": "membranous", "VI": "advanced sclerosing",
+}
+
 # The only multi-class diagnoses ISN/RPS 2003 allows: membranous (V) together with focal (III) or
 # diffuse (IV) LN (Weening 2004). III with IV is contradictory (< 50% vs >= 50% of glomeruli);
 # VI excludes residual activity; I and II are superseded by any higher class.
@@ -146,12 +152,18 @@ class NihIndex:
     items: tuple[LesionScore, ...]
 
 
-def lesion_grade(percent: float, field: str) -> int:
-    """Grade 0-3 of a lesion extent in percent: 0 absent, 1 < 25, 2 25-50 (both ends), 3 > 50."""
+def checked_percent(percent: object, field: str) -> float:
+    """``percent`` as a float if it is a number from 0 to 100, else an InputError naming ``field``."""
     if isinstance(percent, bool) or not isinstance(percent, int | float) or not math.isfinite(percent):
         raise InputError(field, percent, "is not a percentage (use a number from 0 to 100)")
     if not 0 <= percent <= 100:
         raise InputError(field, percent, "is outside 0-100 percent")
+    return float(percent)
+
+
+def lesion_grade(percent: float, field: str) -> int:
+    """Grade 0-3 of a lesion extent in percent: 0 absent, 1 < 25, 2 25-50 (both ends), 3 > 50."""
+    percent = checked_percent(percent, field)
     if percent == 0:
         return 0
     if percent < 25:
