@@ -131,3 +131,8 @@ def test_adding_a_criterion_never_lowers_the_score_or_unclassifies(items: set[st
 @given(st.sets(st.sampled_from(sorted(IMMUNOLOGICAL))))
 def test_immunological_criteria_alone_never_classify(items: set[str]) -> None:
     assert not eular_acr_2019(items, ana_positive=True).classified
+
+
+def test_non_text_criterion_is_an_input_error() -> None:
+    with pytest.raises(InputError, match=r"^criteria: 3 is not a 2019 EULAR/ACR criterion"):
+        eular_acr_2019([3], ana_positive=True)  # type: ignore[list-item]

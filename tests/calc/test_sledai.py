@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -105,3 +105,14 @@ def test_score_stays_within_0_and_105(items: set[str]) -> None:
 @given(item_sets, st.sampled_from(sorted(PUBLISHED_WEIGHTS)))
 def test_adding_an_item_never_lowers_the_score(items: set[str], extra: str) -> None:
     assert sledai2k(items | {extra}) >= sledai2k(items)
+
+
+def test_non_text_item_is_an_input_error() -> None:
+    with pytest.raises(InputError, match=r"^items: None is not a SLEDAI-2K descriptor"):
+        sledai2k([None])  # type: ignore[list-item]
+
+
+def test_dated_variant_takes_timestamps_by_their_day_and_rejects_non_dates() -> None:
+    assert sledai2k_on([("fever", datetime(2026, 11, 17, 23, 59))], VISIT) == 1
+    with pytest.raises(InputError, match=r"^items: '2026-11-20' is not a date"):
+        sledai2k_on([("fever", "2026-11-20")], VISIT)  # type: ignore[list-item]

@@ -14,8 +14,9 @@ diagnostic criteria.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Literal
 
 from lncare.errors import InputError, one_of
@@ -81,15 +82,15 @@ class EularAcr2019:
     entry_criterion_met: bool
     score: int | None
     classified: bool
-    counted: dict[str, Criterion]
+    counted: Mapping[str, Criterion]
     not_counted: tuple[Criterion, ...]
     reason: str
 
 
 def criterion(name: str, field: str = "criteria") -> Criterion:
     """The criterion called ``name`` (case, spaces and hyphens ignored); unknown -> InputError."""
-    key = name.strip().lower().replace("-", "_").replace(" ", "_")
-    found = _BY_NAME.get(key)
+    key = name.strip().lower().replace("-", "_").replace(" ", "_") if isinstance(name, str) else None
+    found = _BY_NAME.get(key) if key else None
     if found is None:
         raise InputError(field, name, f"is not a 2019 EULAR/ACR criterion (use {one_of(list(_BY_NAME))})")
     return found
@@ -103,7 +104,7 @@ def eular_acr_2019(criteria: Iterable[str], ana_positive: bool, field: str = "cr
     """
     present = {criterion(name, field).name for name in criteria}
     if not ana_positive:
-        return EularAcr2019(False, None, False, {}, (),
+        return EularAcr2019(False, None, False, MappingProxyType({}), (),
                             "entry criterion not met (ANA never >= 1:80): the criteria are not applied")
     counted: dict[str, Criterion] = {}
     for item in CRITERIA:
@@ -121,4 +122,4 @@ def eular_acr_2019(criteria: Iterable[str], ana_positive: bool, field: str = "cr
         reason = f"{score} points but no clinical criterion: not classified as SLE"
     else:
         reason = f"{score} points (< {CLASSIFICATION_THRESHOLD}): not classified as SLE"
-    return EularAcr2019(True, score, classified, ordered, outweighed, reason)
+    return EularAcr2019(True, score, classified, MappingProxyType(ordered), outweighed, reason)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from types import MappingProxyType
 
 from lncare.errors import InputError, one_of
@@ -86,8 +86,8 @@ WINDOW_DAYS = 10
 
 def descriptor(name: str, field: str = "items") -> Descriptor:
     """The descriptor called ``name`` (case, spaces and hyphens ignored); unknown -> InputError."""
-    key = name.strip().lower().replace("-", "_").replace(" ", "_")
-    found = _BY_NAME.get(key)
+    key = name.strip().lower().replace("-", "_").replace(" ", "_") if isinstance(name, str) else None
+    found = _BY_NAME.get(key) if key else None
     if found is None:
         raise InputError(field, name, f"is not a SLEDAI-2K descriptor (use {one_of(list(_BY_NAME))})")
     return found
@@ -112,5 +112,14 @@ def sledai2k_on(observations: Iterable[tuple[str, date]], assessed_on: date, fie
     are left out. Every name is validated, including those outside the window.
     """
     start = assessed_on - timedelta(days=WINDOW_DAYS)
-    dated = [(descriptor(name, field).name, when) for name, when in observations]
+    dated = [(descriptor(name, field).name, _day(when, field)) for name, when in observations]
     return sledai2k(name for name, when in dated if start <= when <= assessed_on)
+
+
+def _day(when: object, field: str) -> date:
+    # A timestamp counts on its calendar day; the window is defined in days.
+    if isinstance(when, datetime):
+        return when.date()
+    if isinstance(when, date):
+        return when
+    raise InputError(field, when, "is not a date (use a date such as 2026-11-27)")

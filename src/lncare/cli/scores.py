@@ -72,7 +72,7 @@ def sledai2k_command(
 ) -> None:
     """SLEDAI-2K disease activity score, 0-105 (Gladman 2002)."""
     present = sledai.present_descriptors(_split(_required(items, "--items")), field="--items")
-    score = sum(d.weight for d in present)
+    score = sledai.sledai2k(d.name for d in present)
     payload = {
         "index": "SLEDAI-2K",
         "score": score,
