@@ -7,7 +7,7 @@ Sources:
   glomeruli globally sclerosed without residual activity").
 - 2018 revision: Bajema IM et al., Kidney Int 2018;93:789-96. It keeps classes I-VI, abolishes the
   IV-S/IV-G split and the A, A/C and C labels, and reports the modified NIH indices for every class.
-- Modified NIH activity (0-24) and chronicity (0-12) indices, Bajema 2018 table 3: each lesion is
+- Modified NIH activity (0-24) and chronicity (0-12) indices, as adopted by Bajema 2018: each lesion is
   graded 0 absent, 1 < 25%, 2 25-50%, 3 > 50% (of glomeruli for glomerular lesions, of cortex for
   tubulointerstitial ones); fibrinoid necrosis and cellular/fibrocellular crescents count twice.
   Checked: items, bins and doubling against shared/domain/calculators.md section 7c (verified there
@@ -20,6 +20,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Literal
 
 from lncare.errors import InputError, one_of
@@ -28,10 +29,10 @@ from lncare.errors import InputError, one_of
 CLASSES: tuple[str, ...] = ("I", "II", "III", "IV", "V", "VI")
 
 # Class names of ISN/RPS 2003 (Weening 2004), unchanged by the 2018 revision.
-CLASS_NAMES: dict[str, str] = {
+CLASS_NAMES: MappingProxyType[str, str] = MappingProxyType({
     "I": "minimal mesangial", "II": "mesangial proliferative", "III": "focal", "IV": "diffuse",
     "V": "membranous", "VI": "advanced sclerosing",
-}
+})
 
 # The only multi-class diagnoses ISN/RPS 2003 allows: membranous (V) together with focal (III) or
 # diffuse (IV) LN (Weening 2004). III with IV is contradictory (< 50% vs >= 50% of glomeruli);
