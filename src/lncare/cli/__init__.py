@@ -7,7 +7,7 @@ line on stderr and exit code 2 (DESIGN.md, contract 3).
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -45,9 +45,23 @@ def _root(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``lncare`` console script."""
+    """Entry point of the ``lncare`` console script.
+
+    Typer runs outside its standalone mode so that every usage error (missing option, bad choice) is
+    reported the same way as an InputError: one line on stderr and exit code 2, never a framed box or
+    a traceback.
+    """
     try:
-        app(args=argv, prog_name="lncare")
+        result = app(args=argv, prog_name="lncare", standalone_mode=False)
     except InputError as err:
-        typer.echo(f"error: {err}", err=True)
-        sys.exit(2)
+        _fail(str(err), 2)
+    except typer.TyperException as err:  # usage errors carry exit code 2
+        _fail(err.format_message(), err.exit_code)
+    except typer.Abort:
+        _fail("aborted", 1)
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    sys.exit(code)
