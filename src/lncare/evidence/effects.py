@@ -101,7 +101,8 @@ def generic_study_from_ci(
         estimate, ci_lb, ci_ub = math.log(estimate), math.log(ci_lb), math.log(ci_ub)
     if not ci_lb <= estimate <= ci_ub:
         raise InputError(
-            f"{label}.ci", (ci_lb, ci_ub), "must contain the estimate (lower <= estimate <= upper)")
+            f"{label}.ci", (ci_lb, ci_ub), "must contain the estimate (lower <= estimate <= upper)"
+        )
     crit = float(stats.norm.ppf(1 - (1 - level / 100) / 2))
     se = (ci_ub - ci_lb) / (2 * crit)
     return GenericStudy(label, estimate, se * se)
@@ -119,13 +120,18 @@ def binary_effects(
         raise InputError("measure", measure, f"is not a binary measure (use {one_of(['OR', 'RR', 'RD'])})")
     if not studies:
         raise InputError("studies", [], "must hold at least one study")
-    a, n1, c, n2 = (np.array([getattr(s, f) for s in studies], dtype=float)
-                    for f in ("events_t", "n_t", "events_c", "n_c"))
+    a, n1, c, n2 = (
+        np.array([getattr(s, f) for s in studies], dtype=float)
+        for f in ("events_t", "n_t", "events_c", "n_c")
+    )
     b, d = n1 - a, n2 - c
     double = ((a == 0) & (c == 0)) | ((b == 0) & (d == 0))
     keep = ~double if (drop00 and measure in RATIO_MEASURES) else np.ones(len(studies), dtype=bool)
-    dropped = tuple(f"{s.label}: no events (or only events) in both arms"
-                    for s, k in zip(studies, keep, strict=True) if not k)
+    dropped = tuple(
+        f"{s.label}: no events (or only events) in both arms"
+        for s, k in zip(studies, keep, strict=True)
+        if not k
+    )
     a, b, c, d = a[keep], b[keep], c[keep], d[keep]
     a, b, c, d = _continuity(a, b, c, d, add, to)
     yi, vi = _binary_yi_vi(a, b, c, d, measure)
@@ -167,8 +173,12 @@ def generic_effects(studies: Sequence[GenericStudy], measure: str = "GEN") -> Ef
     """Precomputed effects, passed through unchanged."""
     if not studies:
         raise InputError("studies", [], "must hold at least one study")
-    return Effects(tuple(s.label for s in studies), np.array([s.yi for s in studies], dtype=float),
-                   np.array([s.vi for s in studies], dtype=float), measure)
+    return Effects(
+        tuple(s.label for s in studies),
+        np.array([s.yi for s in studies], dtype=float),
+        np.array([s.vi for s in studies], dtype=float),
+        measure,
+    )
 
 
 def continuous_effect(

@@ -40,8 +40,12 @@ class Tables:
     def of(cls, studies: Sequence[BinaryStudy]) -> Tables:
         a = np.array([s.events_t for s in studies], dtype=float)
         c = np.array([s.events_c for s in studies], dtype=float)
-        return cls(a, np.array([s.n_t for s in studies], dtype=float) - a,
-                   c, np.array([s.n_c for s in studies], dtype=float) - c)
+        return cls(
+            a,
+            np.array([s.n_t for s in studies], dtype=float) - a,
+            c,
+            np.array([s.n_c for s in studies], dtype=float) - c,
+        )
 
     @property
     def n1(self) -> np.ndarray:
@@ -81,8 +85,9 @@ def mantel_haenszel(t: Tables, measure: str, correct: bool = True) -> PooledFixe
         p, q = (a + d) / n, (b + c) / n
         rs, ss = r.sum(), s.sum()
         var = 0.5 * (np.sum(p * r) / rs**2 + np.sum(p * s + q * r) / (rs * ss) + np.sum(q * s) / ss**2)
-        return PooledFixed(math.log(rs / ss), math.sqrt(var), s / ss, *_cochran(t, correct),
-                           *_tarone(t, rs / ss))
+        return PooledFixed(
+            math.log(rs / ss), math.sqrt(var), s / ss, *_cochran(t, correct), *_tarone(t, rs / ss)
+        )
     if measure == "RR":
         r, s = a * n2 / n, c * n1 / n
         if a.sum() == 0 or c.sum() == 0:

@@ -106,11 +106,42 @@ class MetaResult:
 
     def to_json(self) -> dict[str, Any]:
         """Contract 3 JSON: metafor names in lower case, ``*_exp`` twins on the ratio scale for OR/RR."""
-        keys = ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "tau2", "tau", "se_tau2", "i2", "h2", "q",
-                "q_pval", "pi_lb", "pi_ub", "tau2_ci_lb", "tau2_ci_ub", "i2_ci_lb", "i2_ci_ub", "h2_ci_lb",
-                "h2_ci_ub", "co", "co_pval", "cmh", "cmh_pval", "tarone", "tarone_pval")
-        out: dict[str, Any] = {"measure": self.measure, "method": self.method, "test": self.test,
-                               "level": self.level, "k": self.k}
+        keys = (
+            "estimate",
+            "se",
+            "zval",
+            "pval",
+            "ci_lb",
+            "ci_ub",
+            "tau2",
+            "tau",
+            "se_tau2",
+            "i2",
+            "h2",
+            "q",
+            "q_pval",
+            "pi_lb",
+            "pi_ub",
+            "tau2_ci_lb",
+            "tau2_ci_ub",
+            "i2_ci_lb",
+            "i2_ci_ub",
+            "h2_ci_lb",
+            "h2_ci_ub",
+            "co",
+            "co_pval",
+            "cmh",
+            "cmh_pval",
+            "tarone",
+            "tarone_pval",
+        )
+        out: dict[str, Any] = {
+            "measure": self.measure,
+            "method": self.method,
+            "test": self.test,
+            "level": self.level,
+            "k": self.k,
+        }
         out.update({key: getattr(self, key) for key in keys})
         if self.is_ratio:
             for key in ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub"):
@@ -180,8 +211,10 @@ def _rows(effects: Effects, weights: np.ndarray, level: float) -> tuple[StudyRow
     z = _crit(level, None)
     se = np.sqrt(effects.vi)
     pct = 100 * weights / weights.sum()
-    return tuple(StudyRow(lab, float(y), float(v), float(y - z * s), float(y + z * s), float(w))
-                 for lab, y, v, s, w in zip(effects.labels, effects.yi, effects.vi, se, pct, strict=True))
+    return tuple(
+        StudyRow(lab, float(y), float(v), float(y - z * s), float(y + z * s), float(w))
+        for lab, y, v, s, w in zip(effects.labels, effects.yi, effects.vi, se, pct, strict=True)
+    )
 
 
 def rma_uni(effects: Effects, method: str, test: str = "z", level: float = 95.0) -> MetaResult:
@@ -214,9 +247,21 @@ def rma_uni(effects: Effects, method: str, test: str = "z", level: float = 95.0)
     se = math.sqrt(var)
     crit = _crit(level, df)
     base: dict[str, Any] = dict(
-        measure=effects.measure, method=method, test=test, level=level, k=k, estimate=mu, se=se,
-        zval=mu / se, pval=_pval(mu / se, df), ci_lb=mu - crit * se, ci_ub=mu + crit * se, q=q, q_pval=q_pval,
-        studies=_rows(effects, w, level))
+        measure=effects.measure,
+        method=method,
+        test=test,
+        level=level,
+        k=k,
+        estimate=mu,
+        se=se,
+        zval=mu / se,
+        pval=_pval(mu / se, df),
+        ci_lb=mu - crit * se,
+        ci_ub=mu + crit * se,
+        q=q,
+        q_pval=q_pval,
+        studies=_rows(effects, w, level),
+    )
     if not random:
         notes.append("common-effect model: no tau² and no prediction interval")
         return MetaResult(i2=het.i2_from_q(q, k - 1), h2=q / (k - 1), notes=tuple(notes), **base)
@@ -225,11 +270,22 @@ def rma_uni(effects: Effects, method: str, test: str = "z", level: float = 95.0)
     ci = het.tau2_ci_qprofile(yi, vi, tau2, level)
     pi_half = crit * math.sqrt(var + tau2)
     return MetaResult(
-        i2=het.i2_from_tau2(tau2, vt), h2=het.h2_from_tau2(tau2, vt), tau2=tau2, tau=math.sqrt(tau2),
-        se_tau2=se_tau2, pi_lb=mu - pi_half, pi_ub=mu + pi_half, tau2_ci_lb=ci.lower, tau2_ci_ub=ci.upper,
-        i2_ci_lb=het.i2_from_tau2(ci.lower, vt), i2_ci_ub=het.i2_from_tau2(ci.upper, vt),
-        h2_ci_lb=het.h2_from_tau2(ci.lower, vt), h2_ci_ub=het.h2_from_tau2(ci.upper, vt),
-        notes=tuple(notes), **base)
+        i2=het.i2_from_tau2(tau2, vt),
+        h2=het.h2_from_tau2(tau2, vt),
+        tau2=tau2,
+        tau=math.sqrt(tau2),
+        se_tau2=se_tau2,
+        pi_lb=mu - pi_half,
+        pi_ub=mu + pi_half,
+        tau2_ci_lb=ci.lower,
+        tau2_ci_ub=ci.upper,
+        i2_ci_lb=het.i2_from_tau2(ci.lower, vt),
+        i2_ci_ub=het.i2_from_tau2(ci.upper, vt),
+        h2_ci_lb=het.h2_from_tau2(ci.lower, vt),
+        h2_ci_ub=het.h2_from_tau2(ci.upper, vt),
+        notes=tuple(notes),
+        **base,
+    )
 
 
 def _single(effects: Effects, method: str, test: str, level: float, notes: list[str]) -> MetaResult:
@@ -239,13 +295,33 @@ def _single(effects: Effects, method: str, test: str, level: float, notes: list[
     if test == "knha":
         notes.append("Knapp-Hartung needs at least 2 studies: the Wald z interval is shown")
     return MetaResult(
-        measure=effects.measure, method=method, test="z", level=level, k=1, estimate=y, se=se, zval=y / se,
-        pval=_pval(y / se, None), ci_lb=y - crit * se, ci_ub=y + crit * se, q=None, q_pval=None, i2=None,
-        h2=None, studies=_rows(effects, np.ones(1), level), notes=tuple(notes))
+        measure=effects.measure,
+        method=method,
+        test="z",
+        level=level,
+        k=1,
+        estimate=y,
+        se=se,
+        zval=y / se,
+        pval=_pval(y / se, None),
+        ci_lb=y - crit * se,
+        ci_ub=y + crit * se,
+        q=None,
+        q_pval=None,
+        i2=None,
+        h2=None,
+        studies=_rows(effects, np.ones(1), level),
+        notes=tuple(notes),
+    )
 
 
 def _fixed_tables(
-    studies: Sequence[BinaryStudy], measure: str, method: str, level: float, correct: bool, add: float,
+    studies: Sequence[BinaryStudy],
+    measure: str,
+    method: str,
+    level: float,
+    correct: bool,
+    add: float,
     to: ZeroRule,
 ) -> MetaResult:
     if measure not in ("OR", "RR", "RD"):
@@ -271,10 +347,27 @@ def _fixed_tables(
     df = k - 1
     notes.append("common-effect model: no tau² and no prediction interval")
     return MetaResult(
-        measure=measure, method=method, test="z", level=level, k=len(studies), estimate=mu, se=se,
-        zval=mu / se, pval=_pval(mu / se, None), ci_lb=mu - crit * se, ci_ub=mu + crit * se, q=q,
+        measure=measure,
+        method=method,
+        test="z",
+        level=level,
+        k=len(studies),
+        estimate=mu,
+        se=se,
+        zval=mu / se,
+        pval=_pval(mu / se, None),
+        ci_lb=mu - crit * se,
+        ci_ub=mu + crit * se,
+        q=q,
         q_pval=None if q is None else float(stats.chi2.sf(q, df)),
-        i2=None if q is None else het.i2_from_q(q, df), h2=None if q is None else q / df,
-        co=pooled.co, co_pval=pooled.co_pval, cmh=pooled.cmh, cmh_pval=pooled.cmh_pval,
-        tarone=pooled.tarone, tarone_pval=pooled.tarone_pval,
-        studies=_rows(effects, weights, level), notes=tuple(notes))
+        i2=None if q is None else het.i2_from_q(q, df),
+        h2=None if q is None else q / df,
+        co=pooled.co,
+        co_pval=pooled.co_pval,
+        cmh=pooled.cmh,
+        cmh_pval=pooled.cmh_pval,
+        tarone=pooled.tarone,
+        tarone_pval=pooled.tarone_pval,
+        studies=_rows(effects, weights, level),
+        notes=tuple(notes),
+    )

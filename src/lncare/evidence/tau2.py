@@ -100,8 +100,11 @@ def _sidik_jonkman(y: np.ndarray, vi: np.ndarray) -> Tau2Fit:
     tau2 = tau0 * q_generalised(y, vi, tau0) / (k - 1)
     p = _p_matrix(vi, tau0)
     pv = p * vi
-    se = np.sqrt(tau0**2 / (k - 1) ** 2
-                 * (2 * np.sum(pv * pv.T) + 4 * tau2 * np.sum(pv * p) + 2 * tau2**2 * np.sum(p * p)))
+    se = np.sqrt(
+        tau0**2
+        / (k - 1) ** 2
+        * (2 * np.sum(pv * pv.T) + 4 * tau2 * np.sum(pv * p) + 2 * tau2**2 * np.sum(p * p))
+    )
     return Tau2Fit(max(0.0, tau2), float(se))
 
 
