@@ -32,6 +32,9 @@ from lncare.model.problems import problem
 from lncare.model.units import LAB_TESTS, canonical_unit_spelling, from_canonical, lab_test
 
 _TEST_NAMES: list[JsonValue] = [*sorted(LAB_TESTS)]
+_UNITS = "As given, UCUM or a common plain spelling (mmHg, IU/mL, 10^9/L). Accepted per test: " + "; ".join(
+    f"{name}: {', '.join(LAB_TESTS[name].units)}" for name in sorted(LAB_TESTS)
+)
 
 
 class Lab(BaseModel):
@@ -42,7 +45,7 @@ class Lab(BaseModel):
 
     test: StrictStr = Field(json_schema_extra={"enum": _TEST_NAMES})
     value: StrictFloat
-    unit: StrictStr = Field(description="As given; UCUM or a common plain spelling (see units.py).")
+    unit: StrictStr = Field(description=_UNITS)
     date: PastDate
     canonical_value: StrictFloat | None = Field(
         default=None, validate_default=True, description="Derived at load; checked when given."

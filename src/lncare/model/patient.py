@@ -35,7 +35,7 @@ from lncare.model.dates import AS_OF, PastDate, completed_years
 from lncare.model.labs import Lab, one_per_date, tidy
 from lncare.model.medication import Medication
 from lncare.model.problems import problem
-from lncare.model.vocabulary import Condition, Pregnancy, Sex
+from lncare.model.vocabulary import CONDITIONS, Condition, Pregnancy, Sex
 
 MAX_AGE_YEARS = 120
 
@@ -58,7 +58,9 @@ class Patient(BaseModel):
     biopsy: Biopsy | None = None
     labs: tuple[Lab, ...] = ()
     medications: tuple[Medication, ...] = ()
-    conditions: tuple[Condition, ...] = ()
+    conditions: tuple[Condition, ...] = Field(
+        default=(), description="; ".join(f"{name}: {why}" for name, why in CONDITIONS.items())
+    )
     allergies: tuple[StrictStr, ...] = Field(default=(), description="Lowercase drug or class names.")
     notes: dict[str, JsonValue] = Field(default_factory=dict, description="Free-form; never read by rules.")
     notices: tuple[str, ...] = Field(
