@@ -64,11 +64,11 @@ class Population(KBModel):
 
     description: str
     condition: Condition
-    classes: list[IsnClass] = []
+    classes: tuple[IsnClass, ...] = ()
     age_min: float | None = None
     age_max: float | None = None
-    inclusion: list[Criterion] = []
-    exclusions: list[str] = []
+    inclusion: tuple[Criterion, ...] = ()
+    exclusions: tuple[str, ...] = ()
     verified: Verified
     source: RefId | None = None
     note: str | None = None
@@ -93,9 +93,9 @@ class Arm(KBModel):
     role: Literal["experimental", "control", "single"]
     n: int | None = Field(default=None, ge=0)
     n_derived: bool = False
-    drugs: list[Drug] = []
+    drugs: tuple[Drug, ...] = ()
     # An analysis arm that pools others (TULIP-LN's primary endpoint pooled both anifrolumab regimens).
-    pooled_from: list[ItemId] = []
+    pooled_from: tuple[ItemId, ...] = ()
     verified: Verified
     source: RefId | None = None
     note: str | None = None
@@ -118,7 +118,8 @@ class ArmResult(KBModel):
         if self.events is not None and self.n:
             if self.events > self.n:
                 raise ValueError(f"events {self.events} exceed n {self.n}")
-            if self.percent is not None and abs(100 * self.events / self.n - self.percent) > _PERCENT_TOLERANCE:
+            computed = 100 * self.events / self.n
+            if self.percent is not None and abs(computed - self.percent) > _PERCENT_TOLERANCE:
                 raise ValueError(f"percent {self.percent} does not match {self.events}/{self.n}")
         return self
 
@@ -156,7 +157,7 @@ class Endpoint(KBModel):
     definition: str
     timepoint_weeks: float | None = None
     subgroup: str | None = None
-    results: list[ArmResult] = []
+    results: tuple[ArmResult, ...] = ()
     effect: Effect | None = None
     p: float | None = Field(default=None, ge=0, le=1)
     p_op: Literal["=", "<"] = "="
@@ -170,7 +171,7 @@ class SafetyFinding(KBModel):
     """An adverse-event figure or statement, per arm where numbers exist."""
 
     event: str
-    results: list[ArmResult] = []
+    results: tuple[ArmResult, ...] = ()
     text: str | None = None
     verified: Verified
     source: RefId
@@ -196,21 +197,21 @@ class Trial(KBItem):
     """A study the knowledge base rests on; ``verified`` is the study-level status of trials.md."""
 
     name: str
-    aliases: list[str] = []
-    registry_ids: list[str] = []
-    references: list[RefId] = []
+    aliases: tuple[str, ...] = ()
+    registry_ids: tuple[str, ...] = ()
+    references: tuple[RefId, ...] = ()
     year: int | None = None
     phase: Phase | None = None
     study_type: StudyType
     design: str
     parent: ItemId | None = None
     population: Population
-    arms: list[Arm] = []
-    background: list[Drug] = []
-    endpoints: list[Endpoint] = []
-    safety: list[SafetyFinding] = []
-    findings: list[Finding] = []
-    discrepancies: list[Discrepancy] = []
+    arms: tuple[Arm, ...] = ()
+    background: tuple[Drug, ...] = ()
+    endpoints: tuple[Endpoint, ...] = ()
+    safety: tuple[SafetyFinding, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    discrepancies: tuple[Discrepancy, ...] = ()
     seed_claim: str | None = None
     verified: Verified
     note: str | None = None
@@ -258,8 +259,10 @@ class Trial(KBItem):
         for arm in self.arms:
             if arm.source is not None:
                 yield arm.source
-        for item in (*self.endpoints, *self.safety, *self.findings, *self.discrepancies):
-            yield item.source
+        yield from (endpoint.source for endpoint in self.endpoints)
+        yield from (finding.source for finding in self.safety)
+        yield from (finding.source for finding in self.findings)
+        yield from (discrepancy.source for discrepancy in self.discrepancies)
 
     def links(self) -> Iterator[Link]:
         for drug in (*self.background, *(drug for arm in self.arms for drug in arm.drugs)):
