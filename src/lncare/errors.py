@@ -17,7 +17,16 @@ class InputError(ValueError):
         self.field = field
         self.value = value
         self.reason = reason
-        super().__init__(f"{field}: {value!r} {reason}")
+        super().__init__(f"{field}: {reason}" if value is _MISSING else f"{field}: {value!r} {reason}")
+
+    @classmethod
+    def missing(cls, field: str, hint: str = "") -> InputError:
+        """A required value that was not given: ``--age: is required but missing``."""
+        return cls(field, _MISSING, "is required but missing" + (f" ({hint})" if hint else ""))
+
+
+# Marks "no value was given", which must read differently from a value of None that was given.
+_MISSING: Any = object()
 
 
 def one_of(options: list[str] | tuple[str, ...]) -> str:
@@ -48,7 +57,7 @@ def from_validation_error(err: Any, prefix: tuple[int | str, ...] = ()) -> Input
         reason = reason[len("Value error, ") :]
     value = first.get("input")
     if first["type"] == "missing":
-        return InputError(field_path(loc), None, "is required but missing")
+        return InputError.missing(field_path(loc))
     return InputError(field_path(loc), value, f"is not accepted: {reason}")
 
 

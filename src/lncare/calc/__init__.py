@@ -9,7 +9,18 @@ from __future__ import annotations
 import math
 
 from lncare.calc.body import adjusted_body_weight, bmi, bsa, ideal_body_weight
+from lncare.calc.criteria import EularAcr2019, eular_acr_2019
 from lncare.calc.egfr import EQUATIONS, EgfrEstimate, ckd_stage, egfr, estimate_egfr
+from lncare.calc.pathology import (
+    NihIndex,
+    is_advanced_sclerosing,
+    is_proliferative,
+    is_pure_membranous,
+    isn_rps_classes,
+    nih_activity_index,
+    nih_chronicity_index,
+)
+from lncare.calc.sledai import sledai2k, sledai2k_on
 from lncare.errors import InputError
 from lncare.model.units import from_canonical, to_canonical
 
@@ -33,6 +44,8 @@ def convert(test: str, value: float, from_unit: str, to_unit: str) -> float:
 __all__ = [
     "EQUATIONS",
     "EgfrEstimate",
+    "EularAcr2019",
+    "NihIndex",
     "adjusted_body_weight",
     "bmi",
     "bsa",
@@ -40,8 +53,14 @@ __all__ = [
     "convert",
     "egfr",
     "estimate_egfr",
+    "eular_acr_2019",
     "ideal_body_weight",
+    "is_advanced_sclerosing",
+    "is_proliferative",
+    "is_pure_membranous",
+    "isn_rps_classes",
+    "nih_activity_index",
+    "nih_chronicity_index",
+    "sledai2k",
+    "sledai2k_on",
 ]
-
-# ---- disease scores and pathology (calc/sledai.py, calc/criteria.py, calc/pathology.py) -----------
-# Re-exported here once those modules land: sledai2k, eular_acr_2019, nih_indices, isn_rps_classes.

@@ -300,10 +300,10 @@ _WHY = {
 def _choose(x: _Inputs) -> str:
     has_cr, has_cys = x.scr is not None, x.cys is not None
     if not (has_cr or has_cys):
-        raise InputError("creatinine", None, "is required (or cystatin_c) to estimate GFR")
+        raise InputError.missing("creatinine", "or cystatin_c, to estimate GFR")
     if x.age >= ADULT_AGE:
         if x.female is None:
-            raise InputError("sex", None, "is required to estimate GFR in adults (use female or male)")
+            raise InputError.missing("sex", "to estimate GFR in adults; use female or male")
         if has_cr and has_cys:
             return "ckd-epi-2021-cr-cys"
         return "ckd-epi-2021-cr" if has_cr else "ckd-epi-2012-cys"
@@ -313,14 +313,14 @@ def _choose(x: _Inputs) -> str:
     if x.female is None:
         if cr_usable:
             return "schwartz-bedside"
-        raise InputError("sex", None, "is required to estimate GFR under 18 (use female or male)")
+        raise InputError.missing("sex", "to estimate GFR under 18; use female or male")
     if cr_usable and has_cys:
         return "ckid-u25-avg"
     if cr_usable:
         return "ckid-u25-cr"
     if has_cys:
         return "ckid-u25-cys"
-    raise InputError("height_cm", None, "is required to estimate GFR from creatinine under 18 (CKiD U25)")
+    raise InputError.missing("height_cm", "to estimate GFR from creatinine under 18 with CKiD U25")
 
 
 def estimate_egfr(

@@ -64,7 +64,7 @@ def _errors_name_options() -> Iterator[None]:
 def _number(option: str, text: str | None, *, required: bool) -> float | None:
     if text is None:
         if required:
-            raise InputError(option, None, "is required")
+            raise InputError.missing(option)
         return None
     try:
         return float(text)
@@ -244,7 +244,7 @@ def ibw_command(
     """Ideal body weight (Devine); with --weight-kg also adjusted body weight and BMI."""
     with _errors_name_options():
         if sex is None:
-            raise InputError("sex", None, "is required (use female or male)")
+            raise InputError.missing("sex", "use female or male")
         height = _required("height_cm", height_cm)
         weight = _number("weight_kg", weight_kg, required=False)
         share = _required("factor", factor)
@@ -277,7 +277,7 @@ def convert_command(
     with _errors_name_options():
         for field, given in (("test", test), ("from_unit", from_unit), ("to_unit", to_unit)):
             if given is None:
-                raise InputError(field, None, "is required")
+                raise InputError.missing(field)
         assert test is not None and from_unit is not None and to_unit is not None
         number = _required("value", value)
         result = convert(test, number, from_unit, to_unit)

@@ -58,7 +58,7 @@ def _required(value: T | None, option: str) -> T:
     # Checked here rather than by typer so that a missing option is one line on stderr, like any
     # other bad input.
     if value is None:
-        raise InputError(option, None, "is required but missing")
+        raise InputError.missing(option)
     return value
 
 
