@@ -7,13 +7,29 @@ Methods, defaults and the R behaviours they reproduce are documented in each mod
 
 from lncare.evidence.effects import BinaryStudy, Effects, GenericStudy, binary_effects, generic_study_from_ci
 from lncare.evidence.meta import MetaResult, meta_analysis
+from lncare.evidence.netmetabin import MHNetwork, netmetabin_mh
+from lncare.evidence.netsplit import Split, netsplit
+from lncare.evidence.nma import Estimate, NetworkFit, NetworkResult, netmeta
+from lncare.evidence.pairwise import Arm, Contrast, ContrastSet, pairwise
 
 __all__ = [
+    "Arm",
     "BinaryStudy",
+    "Contrast",
+    "ContrastSet",
     "Effects",
+    "Estimate",
     "GenericStudy",
+    "MHNetwork",
     "MetaResult",
+    "NetworkFit",
+    "NetworkResult",
+    "Split",
     "binary_effects",
     "generic_study_from_ci",
     "meta_analysis",
+    "netmeta",
+    "netmetabin_mh",
+    "netsplit",
+    "pairwise",
 ]
