@@ -50,7 +50,8 @@ def input_error(err: ValidationError, root: type[BaseModel]) -> InputError:
     """The first problem of ``err`` (raised while validating ``root``) as an InputError."""
     base = from_validation_error(err)
     first = err.errors(include_url=False)[0]
-    loc = tuple(first["loc"])
+    # pydantic may add the union member it tried to 'loc' (as from_validation_error knows); drop it.
+    loc = tuple(part for part in first["loc"] if not (isinstance(part, str) and "[" in part))
     kind = first["type"]
     ctx = first.get("ctx") or {}
     if kind == _CUSTOM:
