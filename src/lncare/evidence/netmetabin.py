@@ -47,7 +47,7 @@ def _designs(arms: Sequence[Arm]) -> tuple[list[_DesignData], list[str]]:
     studies: dict[str, dict[str, Arm]] = {}
     for arm in arms:
         if arm.events is None:
-            raise InputError(f"{arm.study}/{arm.treatment}.events", None, "is required for the MH network")
+            raise InputError.missing(f"{arm.study}/{arm.treatment}.events", "for the MH network")
         studies.setdefault(arm.study, {})[arm.treatment] = arm
     dropped: list[str] = []
     grouped: dict[tuple[str, ...], list[dict[str, Arm]]] = {}

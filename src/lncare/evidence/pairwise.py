@@ -99,7 +99,7 @@ def pairwise(arms: Sequence[Arm], measure: str) -> ContrastSet:
 def _check_kind(study: str, group: list[Arm], binary: bool) -> None:
     for arm in group:
         if binary and arm.events is None:
-            raise InputError(f"{study}/{arm.treatment}.events", None, "is required for OR, RR or RD")
+            raise InputError.missing(f"{study}/{arm.treatment}.events", "for OR, RR or RD")
         if not binary and (arm.mean is None or arm.sd is None):
             raise InputError(f"{study}/{arm.treatment}.mean", arm.mean, "and sd are required for MD")
 
