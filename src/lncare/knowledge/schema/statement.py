@@ -144,7 +144,24 @@ class Condition(KBModel):
     name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     criterion: Criterion
     by: TimePoint | None = None
+    grade: Grade | None = None  # when the guideline grades this item on its own (EULAR 2025 rec 2)
     note: str | None = None
+
+
+class Duration(KBModel):
+    """How long a treatment lasts at least / at most, counted from the start of therapy or from response."""
+
+    minimum: TimePoint | None = None
+    maximum: TimePoint | None = None
+    counted_from: Literal["treatment_start", "response"]
+
+    @model_validator(mode="after")
+    def _some(self) -> Duration:
+        if self.minimum is None and self.maximum is None:
+            raise ValueError("a duration needs a minimum, a maximum or both")
+        if self.minimum and self.maximum and self.minimum.weeks > self.maximum.weeks:
+            raise ValueError("duration minimum exceeds its maximum")
+        return self
 
 
 _ID = re.compile(r"^(?P<doc>[a-z0-9]+)-(?P<kind>rec|pp|gps|op|text)-(?P<tail>[a-z0-9][a-z0-9.-]*)$")
@@ -170,6 +187,7 @@ class Statement(KBItem):
     definitions: tuple[ItemId, ...] = ()
     conditions: tuple[Condition, ...] = ()
     doses: tuple[Dose, ...] = ()
+    duration: Duration | None = None
     rivals: tuple[Rival, ...] = ()
     note: str | None = None
 
