@@ -35,6 +35,17 @@ def labs(draw: st.DrawFn, born: date) -> dict[str, Any]:
     return {"test": test.name, "value": value, "unit": unit, "date": draw(day_after(born)).isoformat()}
 
 
+def with_repeat_and_conflict(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` plus an exact repeat of the first row and a different value for it on the same date."""
+    if not rows:
+        return rows
+    first = rows[0]
+    test = LAB_TESTS[first["test"]]
+    middle = (test.low + test.high) / 2 / to_canonical(test.name, 1.0, first["unit"])  # far from both bars
+    other = dict(first, value=middle)
+    return [*rows, dict(first), other]
+
+
 @st.composite
 def medications(draw: st.DrawFn, born: date) -> dict[str, Any]:
     start = draw(day_after(born))
@@ -85,9 +96,7 @@ def records(draw: st.DrawFn) -> dict[str, Any]:
             "crescents_percent": st.floats(0, 100),
             "tma": st.booleans(),
         }),
-        "labs": st.lists(labs(born), max_size=8).flatmap(
-            lambda rows: st.just(rows + rows[:1]) if rows else st.just(rows)  # include an exact repeat
-        ),
+        "labs": st.lists(labs(born), max_size=8).map(with_repeat_and_conflict),
         "medications": st.lists(medications(born), max_size=4),
         "conditions": st.lists(st.sampled_from(sorted(CONDITIONS)), max_size=4),
         "allergies": st.lists(st.from_regex(r"[a-z]{3,12}", fullmatch=True), max_size=3),
