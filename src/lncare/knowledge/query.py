@@ -42,8 +42,10 @@ def therapies(
     every = sorted(kb.therapies.values(), key=lambda t: t.id)
     found = every
     if target is not None:
-        wanted = _known("target", target, [t.target for t in every if t.target])
-        found = [t for t in found if t.target and t.target.lower() == wanted]
+        # "BAFF" finds the target written "BAFF (BLyS)": the first word names the molecule.
+        targets = [t.target for t in every if t.target]
+        wanted = _known("target", target, targets + [_first_word(t) for t in targets])
+        found = [t for t in found if t.target and wanted in (t.target.lower(), _first_word(t.target))]
     if drug_class is not None:
         wanted = _known("class", drug_class, [t.drug_class for t in every])
         found = [t for t in found if t.drug_class.lower() == wanted]
@@ -169,6 +171,10 @@ def _has_status(therapy: Therapy, status: str) -> bool:
     if status == "approved":
         return any(a.indication == "ln" and a.status == "approved" for a in therapy.approvals)
     return therapy.availability == status
+
+
+def _first_word(text: str) -> str:
+    return text.split()[0].lower()
 
 
 def _phase_parts(phase: str) -> set[str]:
