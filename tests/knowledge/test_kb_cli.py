@@ -190,3 +190,11 @@ def test_command_line_works_in_a_fresh_process() -> None:
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
     assert rows and all(row["verified"] == "no" for row in rows)
+
+
+def test_lncare_version_names_the_knowledge_content(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "--version")
+    assert code == 0
+    kb_yaml = (REPO / "src" / "lncare" / "knowledge" / "data" / "kb.yaml").read_text(encoding="utf-8")
+    version = re.search(r"^version: (\S+)$", kb_yaml, re.M)
+    assert version is not None and f"knowledge base {version[1]}" in out

@@ -30,7 +30,10 @@ app.add_typer(evidence.app, name="evidence")
 
 def _show_version(value: bool) -> None:
     if value:
-        typer.echo(f"lncare {__version__}")
+        # Imported here so plain commands do not pay for loading the knowledge base.
+        from lncare.knowledge import content_version
+
+        typer.echo(f"lncare {__version__}, knowledge base {content_version()}")
         raise typer.Exit()
 
 
