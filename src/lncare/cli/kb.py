@@ -173,7 +173,8 @@ def _emit(rows: list[dict[str, Any]], as_json: bool, title: str, columns: tuple[
         return
     table = Table(title=f"{title} ({len(rows)})")
     for column in columns:
-        table.add_column(column.replace("_", " "))
+        # Ids are what a person copies into `lncare kb show`: never truncate or wrap them.
+        table.add_column(column.replace("_", " "), no_wrap=column == "id")
     for row in rows:
         table.add_row(*(_text(row[column]) for column in columns))
     Console().print(table)
