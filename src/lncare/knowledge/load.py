@@ -10,10 +10,11 @@ Every problem names the file and the field, so a reviewer can fix the data witho
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any, cast
@@ -75,6 +76,18 @@ class KnowledgeBase:
     references: Mapping[str, Reference]
     files: Mapping[tuple[str, str], Path]
 
+    @cached_property
+    def therapy_names(self) -> Mapping[str, Therapy]:
+        """Every id, INN, synonym and class member, folded by :func:`name_key`, to its therapy.
+
+        Built once per knowledge base: the engine resolves a patient's medication names on every plan.
+        """
+        names: dict[str, Therapy] = {}
+        for therapy in sorted(self.therapies.values(), key=lambda t: t.id):
+            for alias in (therapy.id, *therapy.all_names()):
+                names.setdefault(name_key(alias), therapy)
+        return names
+
     def table(self, kind: str) -> Mapping[str, BaseModel]:
         """The items of one kind ('therapy', 'trial', 'statement', 'definition', 'reference')."""
         tables: dict[str, Mapping[str, BaseModel]] = {
@@ -85,6 +98,11 @@ class KnowledgeBase:
             "reference": self.references,
         }
         return tables[kind]
+
+
+def name_key(name: str) -> str:
+    """One spelling per drug name: "Mycophenolate Mofetil" and "mycophenolate_mofetil" fold alike."""
+    return re.sub(r"[\s_-]+", " ", name.strip().lower())
 
 
 def data_dir() -> Path:

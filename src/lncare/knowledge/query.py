@@ -8,13 +8,12 @@ and suggesting the closest known values, never an empty answer that looks like "
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable
 
 from pydantic import BaseModel
 
 from lncare.errors import InputError, one_of
-from lncare.knowledge.load import KINDS, KnowledgeBase, load
+from lncare.knowledge.load import KINDS, KnowledgeBase, load, name_key
 from lncare.knowledge.schema.common import Reference
 from lncare.knowledge.schema.definition import Definition
 from lncare.knowledge.schema.statement import Statement
@@ -137,12 +136,8 @@ def get(item_id: str, kb: KnowledgeBase | None = None) -> Item:
 
 def therapy_by_name(name: str, kb: KnowledgeBase | None = None, field: str = "name") -> Therapy:
     """The therapy an INN, id, brand, abbreviation or other synonym names ('MMF', 'Benlysta', ...)."""
-    kb = kb or load()
-    key = _name_key(name)
-    names: dict[str, Therapy] = {}
-    for therapy in sorted(kb.therapies.values(), key=lambda t: t.id):
-        for alias in (therapy.id, *therapy.all_names()):
-            names.setdefault(_name_key(alias), therapy)
+    names = (kb or load()).therapy_names
+    key = name_key(name)
     if key in names:
         return names[key]
     raise InputError(field, name, f"is not a known therapy name{_suggest(key, names)}")
@@ -180,11 +175,6 @@ def _first_word(text: str) -> str:
 def _phase_parts(phase: str) -> set[str]:
     # "2/3" is both phase 2 and phase 3; "2b" is a phase 2 trial.
     return {part.rstrip("ab") for part in phase.split("/")}
-
-
-def _name_key(name: str) -> str:
-    # "Mycophenolate Mofetil", "mycophenolate-mofetil" and "mycophenolate_mofetil" are one name.
-    return re.sub(r"[\s_-]+", " ", name.strip().lower())
 
 
 def _item(model: BaseModel) -> Item:
