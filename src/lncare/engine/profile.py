@@ -1,0 +1,85 @@
+"""Guideline profiles: which statements and definitions the engine applies for eular2023, kdigo2024, acr2024.
+
+A profile is data, not code (STYLE.md): it is the set of knowledge-base statements and definitions that
+name the profile in their ``profiles`` field and that a rule may rest on (certainty V or S). Rules ask the
+profile for statements by topic and therapy, so one rule serves every guideline and the profiles differ
+exactly where the knowledge base says the guidelines differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import get_args
+
+from lncare.errors import InputError, one_of
+from lncare.knowledge import KnowledgeBase, load
+from lncare.knowledge.schema.definition import Definition
+from lncare.knowledge.schema.definition import Profile as ProfileName
+from lncare.knowledge.schema.statement import Statement
+
+# Profiles a user may choose. eular2025 stays out until its full text is verified (DESIGN.md principle 4).
+PROFILES: tuple[str, ...] = ("eular2023", "kdigo2024", "acr2024")
+DEFAULT_PROFILE = "eular2023"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The usable statements and definitions of one guideline profile."""
+
+    name: str
+    statements: tuple[Statement, ...]
+    definitions: tuple[Definition, ...]
+    _by_id: dict[str, Statement] = field(default_factory=dict, repr=False, compare=False)
+
+    def statement(self, statement_id: str) -> Statement | None:
+        """The statement if this profile applies it and a rule may rest on it, else None."""
+        return self._by_id.get(statement_id)
+
+    def find(
+        self, topic: str | None = None, therapies: Iterable[str] = (), classes: Iterable[str] = ()
+    ) -> tuple[Statement, ...]:
+        """Usable statements on ``topic`` that name any of ``therapies`` / apply to any of ``classes``."""
+        wanted_therapies, wanted_classes = set(therapies), set(classes)
+        return tuple(
+            s
+            for s in self.statements
+            if (topic is None or s.topic == topic)
+            and (not wanted_therapies or wanted_therapies & set(s.therapies))
+            and (not wanted_classes or not s.classes or wanted_classes & set(s.classes))
+        )
+
+    def definitions_for(self, concept: str) -> tuple[Definition, ...]:
+        """Usable definitions of ``concept`` (renal_response, milestone, flare, ...) in this profile."""
+        return tuple(d for d in self.definitions if d.concept == concept)
+
+
+def profile(name: str, kb: KnowledgeBase | None = None) -> Profile:
+    """The profile called ``name``; an InputError lists the profiles when it is unknown."""
+    if name not in PROFILES:
+        raise InputError("guideline", name, f"is not a guideline profile (use {one_of(PROFILES)})")
+    if kb is None or kb is load():
+        return _packaged(name)
+    return _build(name, kb)
+
+
+@cache
+def _packaged(name: str) -> Profile:
+    return _build(name, load())
+
+
+def _build(name: str, kb: KnowledgeBase) -> Profile:
+    assert name in get_args(ProfileName)
+    statements = _usable(s for s in kb.statements.values() if name in s.profiles)
+    definitions = tuple(
+        sorted(
+            (d for d in kb.definitions.values() if name in d.profiles and d.certainty in ("V", "S")),
+            key=lambda d: d.id,
+        )
+    )
+    return Profile(name, statements, definitions, {s.id: s for s in statements})
+
+
+def _usable(statements: Iterable[Statement]) -> tuple[Statement, ...]:
+    return tuple(sorted((s for s in statements if s.usable), key=lambda s: s.id))
