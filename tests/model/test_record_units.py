@@ -53,6 +53,8 @@ CASES: list[tuple[str, float, str, float, str]] = [
     ("wbc", 5.0, "10^9/L", 5.0, "10*9/L"),
     ("lymphocytes", 0.8, "10*9/L", 0.8, "10*9/L"),
     ("lymphocytes", 1.1, "10*3/uL", 1.1, "10*9/L"),
+    ("neutrophils", 1.4, "10*9/L", 1.4, "10*9/L"),
+    ("neutrophils", 2.2, "10*3/uL", 2.2, "10*9/L"),
     ("platelets", 182.0, "10*9/L", 182.0, "10*9/L"),
     ("platelets", 240.0, "10*3/uL", 240.0, "10*9/L"),
     ("platelets", 240.0, "x10^3/uL", 240.0, "10*9/L"),

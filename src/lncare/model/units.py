@@ -76,6 +76,7 @@ LAB_TESTS: dict[str, LabTest] = {
         _test("hemoglobin", "g/dL", {"g/L": 0.1}, 2.0, 25.0, "hemoglobin"),
         _test("wbc", "10*9/L", {"10*3/uL": 1.0}, 0.0, 500.0, "white blood cells"),
         _test("lymphocytes", "10*9/L", {"10*3/uL": 1.0}, 0.0, 300.0, "lymphocytes"),
+        _test("neutrophils", "10*9/L", {"10*3/uL": 1.0}, 0.0, 300.0, "neutrophils"),
         _test("platelets", "10*9/L", {"10*3/uL": 1.0}, 0.0, 3000.0, "platelets"),
         _test("urine_rbc", "/[HPF]", {}, 0.0, 1000.0, "urine red cells per high-power field"),
         _test("systolic_bp", "mm[Hg]", {}, 40.0, 300.0, "systolic blood pressure"),
