@@ -12,7 +12,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from lncare import __version__
-from lncare.cli import calc, evidence, kb, patient
+from lncare.cli import calc, evidence, kb, patient, plan
 from lncare.errors import InputError
 
 app = typer.Typer(
@@ -26,6 +26,8 @@ app.add_typer(calc.app, name="calc")
 app.add_typer(patient.app, name="patient")
 app.add_typer(kb.app, name="kb")
 app.add_typer(evidence.app, name="evidence")
+app.command("recommend")(plan.recommend)
+app.command("assess")(plan.assess)
 
 
 def _show_version(value: bool) -> None:
