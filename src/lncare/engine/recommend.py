@@ -73,7 +73,9 @@ def recommend(
         knowledge_version=str(ctx.kb.version),
         assessment=ctx.assessment,
         recommendations=plan_recommendations,
-        warnings=tuple(_merge_warnings(line for line in lines if isinstance(line, Warning))),
+        warnings=tuple(_merge_warnings(
+            [*(line for line in lines if isinstance(line, Warning)), *safety.warnings(ctx, proposed)]
+        )),
         excluded=tuple(sorted(excluded, key=lambda e: e.drug)),
         monitoring=tuple(_merge_monitoring(line for line in lines if isinstance(line, MonitoringItem))),
         options=tuple(options_for(ctx, plan_recommendations, barred)),
