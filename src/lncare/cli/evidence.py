@@ -165,3 +165,26 @@ def _nma_summary(r: NetworkResult, reference: str, random: bool) -> str:
         )
     lines.extend(f"  note: {n}" for n in r.notes)
     return "\n".join(lines)
+
+
+@app.command("lupus")
+def lupus_command(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for tables (lupus.md, lupus.json) and forest plots.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the analyses as JSON.")] = False,
+) -> None:
+    """Add-on therapy vs standard therapy in LN, pooled from the knowledge-base trials."""
+    from lncare.evidence import lupus_report
+    from lncare.evidence.lupus import lupus_analyses
+    from lncare.knowledge import load
+
+    if out is not None and out.exists() and not out.is_dir():
+        raise InputError("--out", str(out), "must be a folder, not a file")
+    analyses = lupus_analyses(load())
+    if out is not None:
+        lupus_report.write(analyses, out)
+    if as_json:
+        typer.echo(json.dumps(lupus_report.to_json(analyses), indent=2))
+    else:
+        typer.echo(lupus_report.summary(analyses))
