@@ -1,0 +1,128 @@
+"""Glucocorticoids: pulses and an oral start for active LN, then the taper to each profile's target.
+
+Targets are the knowledge base's ``prednisone_dose`` conditions of the profile's statements
+(shared/domain/guidelines.md section 3.2): EULAR <= 7.5 mg/day by 3-6 months and <= 5 mg/day in
+maintenance; KDIGO's reduced-dose scheme <= 5 mg/day by week 12; ACR <= 5 mg/day by 6 months. A dose
+above a target that is due gives a warning and a "decrease" line carrying the dated taper from
+:mod:`lncare.engine.dosing`. Flares (when glucocorticoids go up) belong to ``refractory_flare``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lncare.engine import dosing
+from lncare.engine.context import Context
+from lncare.engine.rules import Line, rule
+from lncare.engine.rules.induction import isn_classes, meets, propose, unique, untreated_proliferative
+from lncare.knowledge.schema.definition import ValueCriterion
+from lncare.knowledge.schema.statement import Condition, Statement
+from lncare.model.plan import Because, Warning
+
+PREDNISONE = "prednisone"
+PULSE = "methylprednisolone"
+# Oral glucocorticoids a record may carry; the taper line names the one the patient takes.
+ORAL = ("prednisone", "prednisolone", "methylprednisolone")
+# Statements that allow glucocorticoid withdrawal in lasting complete response.
+WITHDRAWAL = ("kdigo2024-pp-gc-withdrawal", "eular2023-text-gc")
+
+
+def _statements(ctx: Context, therapy_id: str) -> list[Statement]:
+    classes = isn_classes(ctx) & {"III", "IV", "V"}
+    return unique((
+        *ctx.profile.find(topic="glucocorticoid", therapies=[therapy_id]),
+        *ctx.profile.find(topic="induction", therapies=[therapy_id], classes=classes),
+    ))
+
+
+def targets(ctx: Context) -> list[tuple[Statement, Condition, ValueCriterion]]:
+    """The profile's prednisone-dose targets, from its glucocorticoid and maintenance statements."""
+    found = []
+    for statement in (*ctx.profile.find(topic="glucocorticoid"), *ctx.profile.find(topic="maintenance")):
+        for condition in statement.conditions:
+            criterion = condition.criterion
+            if isinstance(criterion, ValueCriterion) and criterion.measure == "prednisone_dose":
+                found.append((statement, condition, criterion))
+    return found
+
+
+def _by(condition: Condition) -> str:
+    return f" by {condition.by.value:g} {condition.by.unit}" if condition.by else ""
+
+
+@rule(implements=[
+    "eular2019-text-gc", "eular2019-text-initial-proliferative", "kdigo2024-pp-reduced-dose-gc",
+    "kdigo2024-text-gc-standard-range", "acr2024-rec-triple-therapy",
+])
+def glucocorticoids_for_active_ln(ctx: Context) -> Iterator[Line]:
+    """Untreated active class III/IV LN: methylprednisolone pulses, then oral prednisone on a dated taper."""
+    if not untreated_proliferative(ctx):
+        return
+    because: Because = {"phase": ctx.assessment.phase, "biopsy_classes": sorted(isn_classes(ctx))}
+    pulse = _statements(ctx, PULSE)
+    if pulse:
+        yield from propose(
+            ctx, PULSE, category="glucocorticoid", action="start", statements=pulse, because=because,
+            dose=dosing.methylprednisolone_pulses(ctx), line_id="gc-pulse-start",
+            text="IV methylprednisolone pulses at the start of initial therapy.",
+        )
+    oral = _statements(ctx, PREDNISONE)
+    if oral:
+        yield from propose(
+            ctx, PREDNISONE, category="glucocorticoid", action="start", statements=oral, because=because,
+            dose=dosing.glucocorticoid_plan(ctx), line_id="gc-oral-start",
+            text="Then oral prednisone, tapered on the dated schedule to the guideline's target.",
+        )
+
+
+@rule(implements=[
+    "eular2019-text-gc", "eular2023-text-gc", "eular2019-text-maintenance", "kdigo2024-pp-reduced-dose-gc",
+    "kdigo2024-pp-gc-withdrawal", "acr2024-text-gc-target",
+])
+def glucocorticoid_taper(ctx: Context) -> Iterator[Line]:
+    """On treatment: a dose above a target that is due is lowered on a dated taper; at target, lowest dose."""
+    a = ctx.assessment
+    exposure = a.glucocorticoids
+    if a.phase == "untreated" or a.flare is not None or exposure is None or exposure.current_mg_per_day <= 0:
+        return
+    current = exposure.current_mg_per_day
+    drug = next((t for t in ORAL if ctx.takes(t) is not None), PREDNISONE)
+    missed = []
+    for statement, condition, criterion in targets(ctx):
+        due = (
+            condition.by.weeks <= a.weeks_on_treatment
+            if condition.by is not None and a.weeks_on_treatment is not None
+            else condition.by is None and a.phase == "maintenance"
+        )
+        if due and meets(current, criterion) is False:
+            missed.append((statement, condition, criterion))
+    if missed:
+        statements = unique(s for s, _, _ in missed)
+        because: Because = {
+            "prednisone_equivalent_mg_per_day": current, "weeks_on_treatment": a.weeks_on_treatment,
+            "phase": a.phase,
+            "targets_missed": [
+                f"{c.name}: {k.comparator} {k.value:g} mg/day" + _by(c) for _, c, k in missed
+            ],
+        }
+        yield Warning(
+            code="gc_above_target", severity="warning",
+            message=f"Glucocorticoid {current:g} mg/day prednisone equivalent is above the guideline's "
+                    "target for this point of treatment.",
+            because=because, cites=tuple(s.id for s in statements),
+        )
+        yield from propose(
+            ctx, drug, category="glucocorticoid", action="decrease", statements=statements, because=because,
+            dose=dosing.glucocorticoid_plan(ctx), line_id="gc-taper",
+            text="Taper the glucocorticoid on the dated schedule to the guideline's target.",
+        )
+        return
+    withdrawal = [s for s in (ctx.profile.statement(i) for i in WITHDRAWAL) if s is not None]
+    if a.phase == "maintenance" and a.renal_response.status == "complete" and withdrawal:
+        yield from propose(
+            ctx, drug, category="glucocorticoid", action="continue", statements=withdrawal,
+            because={"prednisone_equivalent_mg_per_day": current, "renal_response": "complete"},
+            line_id="gc-lowest-dose",
+            text="Keep the glucocorticoid at the lowest dose; withdrawal can be considered in lasting "
+                 "complete response (KDIGO: after at least 12 months).",
+        )
