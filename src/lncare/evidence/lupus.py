@@ -110,7 +110,7 @@ def add_on_comparisons(kb: KnowledgeBase) -> tuple[tuple[Comparison, ...], tuple
                     f"in {c.root}, or it is not a randomised comparison",
                 )
             )
-        elif not _placebo_controlled(kb, c):
+        elif not c.placebo_controlled:
             left_out.append(
                 LeftOut(c.trial, c.endpoint, "the control arm is not placebo on standard therapy")
             )
@@ -206,11 +206,6 @@ def study_label(c: Comparison) -> str:
     """How a trial row is named in tables and plots: trial, endpoint, week, and derived counts."""
     derived = " (counts derived)" if c.treatment.derived or c.control.derived else ""
     return f"{c.trial_name} {c.family.upper()} wk {c.timepoint_weeks:g}{derived}"
-
-
-def _placebo_controlled(kb: KnowledgeBase, c: Comparison) -> bool:
-    arms = {arm.id: arm for arm in kb.trials[c.trial].arms}
-    return any(drug.regimen.lower() == "placebo" for drug in arms[c.control.arm].drugs)
 
 
 def _relevant(out: LeftOut, spec: Spec) -> bool:

@@ -65,6 +65,7 @@ class Comparison:
     timepoint_weeks: float
     subgroup: str | None
     therapy: str
+    placebo_controlled: bool  # the control arm is placebo on the same background: an add-on comparison
     treatment: ArmCount
     control: ArmCount
     reported: Effect | None
@@ -161,6 +162,7 @@ def _comparisons(trial: Trial, endpoint: Endpoint, family: str) -> tuple[list[Co
                 timepoint_weeks=endpoint.timepoint_weeks,
                 subgroup=endpoint.subgroup,
                 therapy=_therapy(arm) or "",
+                placebo_controlled=any(drug.regimen.lower() == "placebo" for drug in controls[0].drugs),
                 treatment=count,
                 control=control,
                 reported=_reported(endpoint, arm.id, control.arm),
