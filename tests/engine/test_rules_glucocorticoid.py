@@ -60,7 +60,8 @@ def ctx_for(guideline: str, prednisone_mg: float | None, weeks: float | None, ph
         phase=phase, weeks_on_treatment=weeks, induction_start=date(2026, 5, 1),
         renal_response=RenalResponse(status=response), glucocorticoids=exposure,
     )
-    return Context(load_patient(record(prednisone_mg), as_of=AS_OF), AS_OF, profile(guideline, kb), kb, assessment)
+    patient = load_patient(record(prednisone_mg), as_of=AS_OF)
+    return Context(patient, AS_OF, profile(guideline, kb), kb, assessment)
 
 
 def actions(ctx: Context) -> list[str]:

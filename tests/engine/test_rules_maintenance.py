@@ -31,7 +31,9 @@ def _stub_dosing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dosing, "dose_for", lambda *args, **kwargs: STUB)
 
 
-def ctx_for(guideline: str, meds: list[dict[str, Any]], pregnancy: str = "none", **assessment: Any) -> Context:
+def ctx_for(
+    guideline: str, meds: list[dict[str, Any]], pregnancy: str = "none", **assessment: Any
+) -> Context:
     data = {
         "id": "t", "sex": "female", "age": 30, "weight_kg": 60.0, "height_cm": 165.0, "pregnancy": pregnancy,
         "biopsy": {"date": "2024-12-20", "classes": ["IV"]}, "medications": meds,
