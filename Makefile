@@ -17,6 +17,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/lncare calc egfr --age 50 --sex female --creatinine 1.1
 	$(BIN)/lncare patient check examples/p01-class-iv-new.json
+	$(BIN)/lncare recommend examples/p01-class-iv-new.json --as-of 2026-11-27
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

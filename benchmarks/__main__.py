@@ -14,12 +14,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import bench_calc
+from benchmarks import bench_calc, bench_engine
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "calc": bench_calc.run,
+    "engine": bench_engine.run,
 }
 
 

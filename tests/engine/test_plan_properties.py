@@ -20,7 +20,7 @@ from lncare.engine import recommend
 from lncare.engine.profile import PROFILES, profile
 from lncare.knowledge import load
 from lncare.knowledge.load import name_key
-from lncare.model.plan import GIVING_ACTIONS, Plan
+from lncare.model.plan import GIVING_ACTIONS, Assessment, Dose, Plan, Recommendation, RenalResponse
 from lncare.model.vocabulary import CONDITIONS
 
 AS_OF = date(2026, 11, 27)
@@ -229,13 +229,14 @@ def test_same_record_and_date_give_the_same_plan(record: dict[str, Any]) -> None
 
 
 def _plan_with(record: dict[str, Any], **line: Any) -> Plan:
-    from lncare.model.plan import Recommendation
-
-    plan = recommend(record, AS_OF, "eular2023")
+    """A one-line plan built here, not by the engine, so the checker is tested on its own."""
     usable = profile("eular2023").statements[0].id
     made = Recommendation(category="induction", strength="recommended", text="test line",
                           cites=(usable,), **{"id": "x", "action": "start", **line})
-    return plan.model_copy(update={"recommendations": (made,)})
+    assessment = Assessment(phase="untreated", weeks_on_treatment=None, induction_start=None,
+                            renal_response=RenalResponse(status="not_assessable", reason="test"))
+    return Plan(patient_id=record["id"], as_of=AS_OF, guideline="eular2023", knowledge_version="test",
+                assessment=assessment, recommendations=(made,))
 
 
 BASE = {"id": "generated", "sex": "female", "age": 30, "pregnancy": "pregnant", "labs": [],
@@ -253,8 +254,6 @@ def test_checker_flags_an_allergy() -> None:
 
 
 def test_checker_flags_a_weight_based_dose_without_weight() -> None:
-    from lncare.model.plan import Dose
-
     dose = Dose(amount=200, unit="mg", frequency="daily", route="oral", basis="5 mg/kg/day")
     plan = _plan_with(BASE, drug="hydroxychloroquine", action="continue", dose=dose)
     assert any("without a weight" in p for p in problems(plan, BASE))
@@ -266,8 +265,5 @@ def test_checker_flags_a_start_below_a_verified_egfr_bar() -> None:
     record = {**BASE, "pregnancy": "none", "allergies": [],
               "labs": [{"test": "egfr", "value": 30.0, "unit": "mL/min/{1.73_m2}", "date": _day(3)}]}
     plan = _plan_with(record, drug="voclosporin")
-    if plan.assessment.egfr is None:
-        assert any("at eGFR 30" in p for p in problems(plan, record))
-    else:  # the assessment computes its own eGFR; the bar applies to that value
-        flagged = any("voclosporin at eGFR" in p for p in problems(plan, record))
-        assert flagged == (plan.assessment.egfr.value <= 45)
+    assert any("voclosporin at eGFR 30" in p for p in problems(plan, record))
+    assert not problems(_plan_with(record, drug="azathioprine"), record)

@@ -1,0 +1,94 @@
+"""The clinical engine on 10,000 generated patients, beside the cost of loading the same records.
+
+Issue 4's target: the engine adds no more than record loading costs (engine/load time ratio <= 1) and
+p99 stays below 5 ms per patient, on one core. Loading (parse, validate, convert units) is measured in
+the same run because these machines are noisy; profiles rotate over the patients so that all three are
+timed. When a target is missed, a cProfile of a sample names the hot spots for the module owners.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import os
+import pstats
+from datetime import date
+from typing import Any
+
+from benchmarks.records import generate_records
+from benchmarks.timing import summary, time_each
+from lncare.engine import recommend
+from lncare.engine.profile import PROFILES
+from lncare.model import Patient, load_patient
+
+N_PATIENTS = 10_000
+AS_OF = date(2026, 11, 27)
+RATIO_TARGET = 1.0  # issue 4: the engine adds no more than the record loading costs
+P99_TARGET_MS = 5.0  # issue 4
+PROFILE_SAMPLE = 500
+HOT_SPOTS = 20
+
+
+def _one_core() -> str:
+    """Pin this process to one CPU where the OS allows it, so 'per core' means one core."""
+    if hasattr(os, "sched_setaffinity"):
+        cpu = min(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cpu})
+        return f"pinned to cpu {cpu}"
+    return "not pinned (no sched_setaffinity on this OS)"
+
+
+def _plan(item: tuple[Patient, str]) -> None:
+    recommend(item[0], AS_OF, item[1])
+
+
+def hot_spots(items: list[tuple[Patient, str]]) -> list[str]:
+    """The functions that take the most time (own time), from a cProfile of ``items``."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for item in items:
+        _plan(item)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(HOT_SPOTS)
+    lines = [line.rstrip() for line in out.getvalue().splitlines()]
+    start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("ncalls"))
+    return [line for line in lines[start:] if line]
+
+
+def run() -> dict[str, Any]:
+    pinning = _one_core()
+    records = generate_records(N_PATIENTS, seed=4)
+    recommend(records[0], AS_OF)  # load the knowledge base and the profiles before timing
+    patients: list[Patient] = []
+    loading = time_each(records, lambda r: patients.append(load_patient(r, as_of=AS_OF)))
+    items = [(patient, PROFILES[i % len(PROFILES)]) for i, patient in enumerate(patients)]
+    engine = time_each(items, _plan)
+    load_summary, engine_summary = summary(loading), summary(engine)
+    ratio = round(engine_summary["seconds"] / load_summary["seconds"], 3)
+    met = ratio <= RATIO_TARGET and engine_summary["p99_ms"] < P99_TARGET_MS
+    result: dict[str, Any] = {
+        "what": (f"lncare.engine.recommend on {N_PATIENTS} generated records (profiles "
+                 f"{', '.join(PROFILES)} in turn) at {AS_OF}, the records already loaded; beside "
+                 "load_patient (parse, validate, convert units) of the same records"),
+        "cpu": pinning,
+        "load": load_summary,
+        "engine": engine_summary,
+        "per_profile": {
+            name: summary([t for (_, p), t in zip(items, engine, strict=True) if p == name])
+            for name in PROFILES
+        },
+        "summary": {
+            "engine_patients_per_second": engine_summary["per_second"],
+            "engine_p50_ms": engine_summary["p50_ms"],
+            "engine_p99_ms": engine_summary["p99_ms"],
+            "load_per_second": load_summary["per_second"],
+            "engine_over_load_ratio": ratio,
+            "targets": f"ratio <= {RATIO_TARGET:g}, p99 < {P99_TARGET_MS:g} ms",
+            "targets_met": met,
+        },
+    }
+    if not met:
+        sample = items[:PROFILE_SAMPLE]
+        result["hot_spots"] = {"sample": len(sample), "by": "own time", "lines": hot_spots(sample)}
+    return result
