@@ -119,7 +119,8 @@ def markdown(analyses: tuple[Analysis, ...], figures: dict[str, list[str]]) -> s
         "do not edit.",
         "Only figures verified against their source enter. Counts marked *derived* come from a stored",
         "percentage and the arm size. Pooling: random effects, REML (metafor `rma()` default); the per-trial",
-        "risk difference CI is Newcombe's hybrid score interval, the NNT CI its reciprocal (Altman 1998).",
+        "risk difference CI is Newcombe's hybrid score interval, the NNT CI its reciprocal (Altman 1998);",
+        "pooled RDs use metafor's large-sample variance, so a single trial's pooled RD CI is the Wald one.",
     ]
     for a in analyses:
         out += ["", f"## {a.spec.title}", "", f"Why this window: {a.spec.why}.", ""]
