@@ -105,9 +105,11 @@ def pregnancy_compatible_care(ctx: Context) -> Iterator[Line]:
         return
     compatible = usable(ctx, ["acr2020-text-compatible-drugs"])
     on_mpa = [m.drug for t, m in ctx.current.items() if t in ("mycophenolate-mofetil", "mycophenolic-acid")]
-    if compatible and (on_mpa or _active(ctx)):
+    if compatible:
         for therapy_id in PREGNANCY_COMPATIBLE:
             action, drug = taken_or_start(ctx, [therapy_id])
+            if action == "start" and not (on_mpa or _active(ctx)):
+                continue  # a compatible drug is added only to replace mycophenolate or for active disease
             if therapy_id == "tacrolimus" and action == "start" and not _active(ctx):
                 continue  # tacrolimus is the second choice; offered for active disease only
             yield line(
