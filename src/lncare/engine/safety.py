@@ -259,16 +259,21 @@ def _lab_limits(found: _Review, therapy: Therapy) -> None:
 
 
 def _interactions(found: _Review) -> Iterator[tuple[Therapy, Therapy, Interaction]]:
-    """Each pair of drugs in play that a fact on either names, once per pair (the first fact)."""
+    """Each pair of drugs in play that a fact on either names, once per pair (a confirmed fact first)."""
     in_play = found.in_play()
+    facts = [
+        (therapy, partner, item)
+        for therapy in in_play.values()
+        for item in therapy.interactions
+        if item.partner and (partner := in_play.get(item.partner)) is not None
+    ]
+    facts.sort(key=lambda fact: not usable(fact[2]))
     seen: set[frozenset[str]] = set()
-    for therapy in in_play.values():
-        for item in therapy.interactions:
-            partner = in_play.get(item.partner) if item.partner else None
-            pair = frozenset({therapy.id, item.partner or ""})
-            if partner is not None and pair not in seen:
-                seen.add(pair)
-                yield therapy, partner, item
+    for therapy, partner, item in facts:
+        pair = frozenset({therapy.id, partner.id})
+        if pair not in seen:
+            seen.add(pair)
+            yield therapy, partner, item
 
 
 def _combinations(found: _Review) -> None:
