@@ -106,3 +106,12 @@ def test_untreated_class_iv_starts_pulses_then_oral(guideline: str) -> None:
     lines = [r for r in glucocorticoids_for_active_ln(ctx) if isinstance(r, Recommendation)]
     assert {(r.drug, r.action) for r in lines} == {("methylprednisolone", "start"), ("prednisone", "start")}
     assert all(ctx.profile.statement(i) is not None for r in lines for i in r.cites)
+
+
+def test_a_decrease_never_carries_a_dose_above_the_current_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    higher = Dose(amount=20, unit="mg", frequency="daily", route="oral", basis="taper restarted")
+    monkeypatch.setattr(dosing, "glucocorticoid_plan", lambda *args, **kwargs: higher)
+    lines = list(glucocorticoid_taper(ctx_for("kdigo2024", 7.5, 14)))
+    (decrease,) = [r for r in lines if isinstance(r, Recommendation)]
+    assert decrease.action == "decrease" and decrease.dose is None
+    assert any(isinstance(w, Warning) and w.code == "no_dose:prednisone" for w in lines)

@@ -87,3 +87,9 @@ def test_a_flare_is_left_to_the_flare_rules() -> None:
 
 def test_not_in_induction() -> None:
     assert lines(ctx_for("kdigo2024", [MMF], phase="induction")) == []
+
+
+def test_eular_pregnancy_planned_on_mmf_brings_in_azathioprine() -> None:
+    # EULAR 2019: azathioprine for maintenance when pregnancy is planned; safety stops the MMF.
+    found = {(r.drug, r.action) for r in lines(ctx_for("eular2023", [MMF], pregnancy="planning"))}
+    assert ("azathioprine", "start") in found

@@ -17,7 +17,7 @@ from lncare.engine.rules import Line, rule
 from lncare.engine.rules.induction import isn_classes, meets, propose, unique, untreated_proliferative
 from lncare.knowledge.schema.definition import ValueCriterion
 from lncare.knowledge.schema.statement import Condition, Statement
-from lncare.model.plan import Because, Warning
+from lncare.model.plan import Because, Dose, Warning
 
 PREDNISONE = "prednisone"
 PULSE = "methylprednisolone"
@@ -28,11 +28,15 @@ WITHDRAWAL = ("kdigo2024-pp-gc-withdrawal", "eular2023-text-gc")
 
 
 def _statements(ctx: Context, therapy_id: str) -> list[Statement]:
+    """Statements that dose ``therapy_id`` at the start or set its targets (not those on withdrawal alone)."""
     classes = isn_classes(ctx) & {"III", "IV", "V"}
-    return unique((
-        *ctx.profile.find(topic="glucocorticoid", therapies=[therapy_id]),
-        *ctx.profile.find(topic="induction", therapies=[therapy_id], classes=classes),
-    ))
+    return unique(
+        s for s in (
+            *ctx.profile.find(topic="glucocorticoid", therapies=[therapy_id]),
+            *ctx.profile.find(topic="induction", therapies=[therapy_id], classes=classes),
+        )
+        if s.doses or s.conditions
+    )
 
 
 def targets(ctx: Context) -> list[tuple[Statement, Condition, ValueCriterion]]:
@@ -44,6 +48,17 @@ def targets(ctx: Context) -> list[tuple[Statement, Condition, ValueCriterion]]:
             if isinstance(criterion, ValueCriterion) and criterion.measure == "prednisone_dose":
                 found.append((statement, condition, criterion))
     return found
+
+
+def _lower(ctx: Context, drug: str, current: float) -> dosing.DoseResult:
+    """The dated taper, unless its step for now is not below the current dose (a decrease never raises)."""
+    plan = dosing.glucocorticoid_plan(ctx)
+    if isinstance(plan, Dose) and plan.amount >= current:
+        return dosing.NoDose(
+            drug, f"the profile's taper would give {plan.amount:g} mg/day now, not below the current "
+                  f"{current:g} mg/day; lower from the current dose towards the target",
+        )
+    return plan
 
 
 def _by(condition: Condition) -> str:
@@ -113,7 +128,7 @@ def glucocorticoid_taper(ctx: Context) -> Iterator[Line]:
         )
         yield from propose(
             ctx, drug, category="glucocorticoid", action="decrease", statements=statements, because=because,
-            dose=dosing.glucocorticoid_plan(ctx), line_id="gc-taper",
+            dose=_lower(ctx, drug, current), line_id="gc-taper",
             text="Taper the glucocorticoid on the dated schedule to the guideline's target.",
         )
         return

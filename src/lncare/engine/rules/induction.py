@@ -32,14 +32,20 @@ _STRENGTH_ORDER: tuple[Strength, ...] = ("recommended", "suggested", "consider",
 
 
 def strength_of(statements: Iterable[Statement], action: Action) -> Strength:
-    """The firmest strength among ``statements``, read from each one's grade and kind.
+    """The strength of a line, read from the grade and kind of the statements behind it.
 
     KDIGO 1 and ACR strong read "recommended", KDIGO 2 and ACR conditional "suggested"; EULAR grades
     rate evidence, not strength, and EULAR recommendations are worded "should", so they read
     "recommended". Practice points, good-practice statements and overarching principles are ungraded.
     A guideline-text statement behind a "consider" line (EULAR 2023: add-ons "should be considered")
-    reads "consider".
+    reads "consider". A "consider" line (an alternative) is as strong as the weakest graded statement
+    behind it (ACR: Euro-Lupus over oral cyclophosphamide is strong, but MPAA over cyclophosphamide is
+    conditional); any other line takes the firmest.
     """
+    statements = list(statements)
+    graded = [s for s in statements if s.grade is not None]
+    if action == "consider" and graded:
+        return max((strength_of([s], "start") for s in graded), key=_STRENGTH_ORDER.index)
     found: list[Strength] = []
     for statement in statements:
         grade = statement.grade

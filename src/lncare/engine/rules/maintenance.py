@@ -79,7 +79,11 @@ def maintenance_immunosuppression(ctx: Context) -> Iterator[Line]:
         "phase": a.phase, "weeks_on_treatment": a.weeks_on_treatment,
         "renal_response": a.renal_response.status, **duration_because,
     }
-    for therapy_id in taken or [_preferred(ctx)]:
+    preferred = _preferred(ctx)
+    # A planned pregnancy brings azathioprine in beside a current MPAA (which safety then stops).
+    if not taken or (preferred == AZATHIOPRINE and preferred not in taken):
+        taken.append(preferred)
+    for therapy_id in taken:
         statements = _statements(ctx, therapy_id)
         if not statements:
             continue
