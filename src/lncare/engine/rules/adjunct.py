@@ -263,10 +263,14 @@ def blood_pressure_target(ctx: Context) -> Iterator[Line]:
             yield Warning(
                 code="bp_above_target",
                 severity="warning",
-                message=f"Blood pressure {systolic:.0f}/{diastolic:.0f} mmHg is above the target of < 130/80",
+                message=f"BP {_mmhg(systolic)}/{_mmhg(diastolic)} mmHg is above the target of < 130/80",
                 because={"systolic_bp": systolic, "diastolic_bp": diastolic},
                 cites=(statement.id,),
             )
+
+
+def _mmhg(value: float | None) -> str:
+    return "?" if value is None else f"{value:.0f}"
 
 
 @rule(implements=["eular2022cv-text-lipids"])

@@ -57,7 +57,7 @@ def initial_phase_monitoring(ctx: Context) -> Iterator[Line]:
         )
 
 
-@rule(implements=[])
+@rule(implements=["eular2019-text-monitoring", "acr2024-gps-adjunctive"])
 def drug_monitoring(ctx: Context) -> Iterator[Line]:
     """What each current drug's verified label or guideline facts ask to be measured, and how often."""
     for therapy_id, medication in ctx.current.items():

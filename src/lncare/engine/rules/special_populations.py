@@ -155,7 +155,7 @@ def pregnancy_compatible_care(ctx: Context) -> Iterator[Line]:
             )
 
 
-@rule(implements=[])
+@rule(implements=["acr2020-rec-hcq-pregnancy"])  # the ACR 2020 breastfeeding statement lncare holds
 def lactation(ctx: Context) -> Iterator[Line]:
     """Breastfeeding: a drug whose verified label or guideline fact says avoid is flagged."""
     if ctx.patient.pregnancy != "lactating":
