@@ -125,7 +125,7 @@ def _summarise(lines: list[_Line], as_of: date, pulses_mg: float) -> Glucocortic
     level = 0.0
     current = 0.0
     points = sorted(changes)
-    for here, after in zip(points, [*points[1:], as_of + timedelta(days=1)], strict=True):
+    for here, after in zip(points, [*points[1:], as_of + timedelta(days=1)][: len(points)], strict=True):
         level += changes[here]
         span = (min(after, as_of + timedelta(days=1)) - here).days
         if span <= 0:

@@ -163,24 +163,18 @@ def _course(group: list[_Exposure], end: date) -> Course:
 def _escalates(new: _Exposure, group: list[_Exposure]) -> bool:
     if new.pulse:
         return True
-    day_before = new.start - timedelta(days=1)
-    before = [e for e in group if e is not new and e.start <= day_before <= e.end]
-    same = [e for e in before if e.therapy.id == new.therapy.id]
+    earlier = [e for e in group if e is not new and e.start <= new.start]
+    same = [e for e in earlier if e.therapy.id == new.therapy.id]
     if same:
-        previous = same[-1].medication
+        # The same drug again (after a pause or a taper): a re-escalation only at a higher daily dose.
+        previous = max(same, key=lambda e: e.start).medication
         return previous.unit == new.medication.unit and daily_amount(new.medication) > daily_amount(previous)
     if not ESCALATING_ROLES & set(new.therapy.roles):
         return False
     # A switch within one class (MMF to mycophenolic acid, tacrolimus to voclosporin) replaces a drug
-    # that stops within two weeks; it is not a re-escalation.
-    recently_stopped = [
-        e
-        for e in group
-        if e is not new
-        and e.medication.end is not None
-        and timedelta(0) <= new.start - e.medication.end <= timedelta(days=14)
-    ]
-    return not any(_same_class(new.therapy, e.therapy) for e in recently_stopped + before)
+    # taken until two weeks before; it is not a re-escalation.
+    replaced = [e for e in earlier if e.end >= new.start - timedelta(days=14)]
+    return not any(_same_class(new.therapy, e.therapy) for e in replaced)
 
 
 def _same_class(a: Therapy, b: Therapy) -> bool:
