@@ -37,8 +37,11 @@ def forest_plot(result: MetaResult, path: str | Path, title: str | None = None) 
     ratio = result.is_ratio
     rows = result.studies
     k = len(rows)
-    fig = Figure(figsize=(9, 1.6 + 0.35 * (k + 4)))
-    ax = fig.add_axes((0.32, 0.12, 0.40, 0.78))
+    height = 1.6 + 0.35 * (k + 4)
+    fig = Figure(figsize=(9, height))
+    # Fixed room in inches under the axes for the x label and the heterogeneity line, whatever k is.
+    bottom = 0.95 / height
+    ax = fig.add_axes((0.32, bottom, 0.40, 0.90 - bottom))
     ax.set_ylim(-0.3, k + 3)
     ys = np.arange(k, 0, -1) + 2.0
     max_w = max((r.weight for r in rows), default=1.0) or 1.0
@@ -84,10 +87,16 @@ def forest_plot(result: MetaResult, path: str | Path, title: str | None = None) 
     ax.set_yticks([])
     _ratio_ticks(ax, ratio)
     ax.set_xlabel(result.measure + (" (log scale)" if ratio else ""))
-    fig.text(0.02, 0.03, _heterogeneity_line(result), fontsize=8)
+    fig.text(0.02, 0.12 / height, _heterogeneity_line(result), fontsize=8)
     fig.suptitle(title or f"Forest plot ({result.measure}, {result.method})", fontsize=10)
-    fig.savefig(target)
+    _save(fig, target)
     return target
+
+
+def _save(fig: Figure, target: Path) -> None:
+    # No creation date in SVGs: regenerating a committed figure must not produce a diff by itself.
+    metadata = {"Date": None} if target.suffix.lower() == ".svg" else None
+    fig.savefig(target, metadata=metadata)
 
 
 def _fig_y(ax: object, y: float) -> float:
@@ -150,7 +159,7 @@ def network_graph(result: NetworkResult, path: str | Path) -> Path:
     ax.set_ylim(-1.5, 1.5)
     ax.set_axis_off()
     fig.suptitle(f"Network of {result.k} studies, {result.n} treatments (edge label: studies)", fontsize=10)
-    fig.savefig(target)
+    _save(fig, target)
     return target
 
 
@@ -181,5 +190,5 @@ def league_heatmap(result: NetworkResult, path: str | Path, random: bool = False
     ax.set_yticklabels(names, fontsize=8)
     model = "random effects" if random else "common effect"
     fig.suptitle(f"League table ({result.measure}, {model}): row versus column; colour = z", fontsize=10)
-    fig.savefig(target)
+    _save(fig, target)
     return target
