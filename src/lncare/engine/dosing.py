@@ -208,15 +208,18 @@ def _round(therapy: Therapy, step: _Step, mg: float, *, down: bool) -> tuple[flo
         note = "" if step.route == "iv" else f"; no verified {step.route} strength in the knowledge base"
         return float(round(mg)), f"given as {round(mg)} mg (rounded to the whole mg{note})"
     unit = strengths[0]
+    form = _form(therapy, unit)
     if down:
-        # A ceiling must not be passed: round down. Half the smallest tablet is the step, given as whole
-        # tablets on alternating days (AAO 2016 allows HCQ daily amounts to be averaged over a week).
-        half = unit / 2
-        amount = math.floor(mg / half + ROUNDING_SLACK) * half
-        return amount, f"rounded down to {half:g} mg steps of {unit:g} mg {_form(therapy, unit)}s " \
-                       "(half a tablet, or whole tablets on alternating days averaging it over a week)"
-    amount = round(mg / unit) * unit
-    return round(amount, 1), f"rounded to {amount / unit:g} x {unit:g} mg {_form(therapy, unit)}"
+        # A ceiling must not be passed: round down. A tablet may be halved, or whole tablets given on
+        # alternating days (AAO 2016 allows HCQ daily amounts to be averaged over a week).
+        increment = unit / 2 if form == "tablet" else unit
+        amount = round(math.floor(mg / increment + ROUNDING_SLACK) * increment, 2)
+        if form == "tablet":
+            return amount, f"rounded down to {increment:g} mg steps of {unit:g} mg tablets " \
+                           "(half a tablet, or whole tablets on alternating days)"
+        return amount, f"rounded down to whole {form}s: {amount / unit:g} x {unit:g} mg"
+    nearest = round(round(mg / unit) * unit, 2)
+    return nearest, f"rounded to {nearest / unit:g} x {unit:g} mg {form}"
 
 
 def _form(therapy: Therapy, strength: float) -> str:
@@ -230,22 +233,24 @@ def _needs_schedule(steps: Sequence[_Step]) -> bool:
 def _dated(start: date, amounts: Sequence[tuple[_Step, float, str]]) -> tuple[PlanDoseStep, ...]:
     """Dated steps: infusion weeks, counted doses and timed steps run in order from ``start``."""
     out: list[PlanDoseStep] = []
-    day = start
+    day, dosed_on_day = start, False
     for step, mg, _ in amounts:
         if step.at_weeks:
             for week in step.at_weeks:
                 on = start + timedelta(days=round(week * 7))
                 out.append(PlanDoseStep(start=on, end=on, amount=mg, unit="mg", frequency="once"))
-            day = out[-1].start + timedelta(days=1)
+            day, dosed_on_day = out[-1].start, True
             continue
+        if dosed_on_day:
+            day = after(day, step.frequency, 1)  # the next step follows the last dose by its own interval
         if step.count:
             last = after(day, step.frequency, step.count - 1)
             out.append(PlanDoseStep(start=day, end=last, amount=mg, unit="mg", frequency=step.frequency))
-            day = after(day, step.frequency, step.count)
+            day, dosed_on_day = last, True
         elif step.duration_weeks:
             end = day + timedelta(days=round(step.duration_weeks * 7) - 1)
             out.append(PlanDoseStep(start=day, end=end, amount=mg, unit="mg", frequency=step.frequency))
-            day = end + timedelta(days=1)
+            day, dosed_on_day = end + timedelta(days=1), False
         else:
             out.append(PlanDoseStep(start=day, end=None, amount=mg, unit="mg", frequency=step.frequency))
     return tuple(out)

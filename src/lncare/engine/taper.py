@@ -131,9 +131,8 @@ def _start_dose(ctx: Context) -> tuple[Statement, StatementDose] | None:
         for statement in ctx.profile.find(therapies=[PREDNISONE])
         for dose in statement.doses
         if dose.drug == PREDNISONE and dose.step in START_STEPS and dose.unit == "mg/kg"
-        and not statement.classes
     ]
-    found.sort(key=lambda pair: (pair[0].topic != "glucocorticoid", pair[0].id))
+    found.sort(key=lambda pair: (pair[0].topic != "glucocorticoid", bool(pair[0].classes), pair[0].id))
     return found[0] if found else None
 
 
