@@ -216,7 +216,8 @@ def assessment_text(a: Assessment) -> list[str]:
 
 
 def _facts(because: dict[str, Any]) -> str:
-    return "; ".join(f"{key.replace('_', ' ')} {_value(value)}" for key, value in because.items())
+    shown = {key: value for key, value in because.items() if value not in (None, "", [], (), {})}
+    return "; ".join(f"{key.replace('_', ' ')} {_value(value)}" for key, value in shown.items())
 
 
 def _value(value: Any) -> str:
