@@ -51,10 +51,11 @@ def ctx_for(data: dict[str, Any], guideline: str, **assessment: Any) -> Context:
 
 
 def considered(ctx: Context) -> set[str]:
+    """Add-ons proposed and not barred by the rule's own exclusions (recommend() drops those)."""
     return {
         line.drug for line in add_on_to_initial_therapy(ctx)
         if isinstance(line, Recommendation) and line.action == "consider" and line.drug
-    }
+    } - excluded(ctx)
 
 
 def excluded(ctx: Context) -> set[str]:

@@ -21,6 +21,7 @@ from lncare.model.load import load_patient
 from lncare.model.plan import (
     Assessment,
     Dose,
+    DoseStep,
     GlucocorticoidExposure,
     Phase,
     Recommendation,
@@ -115,3 +116,15 @@ def test_a_decrease_never_carries_a_dose_above_the_current_one(monkeypatch: pyte
     (decrease,) = [r for r in lines if isinstance(r, Recommendation)]
     assert decrease.action == "decrease" and decrease.dose is None
     assert any(isinstance(w, Warning) and w.code == "no_dose:prednisone" for w in lines)
+
+
+def test_a_taper_holding_the_dose_now_and_lowering_later_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    steps = (
+        DoseStep(start=date(2026, 11, 18), end=date(2026, 12, 1), amount=10, unit="mg", frequency="daily"),
+        DoseStep(start=date(2026, 12, 2), end=None, amount=5, unit="mg", frequency="daily"),
+    )
+    taper = Dose(amount=10, unit="mg", frequency="daily", route="oral", basis="taper", schedule=steps)
+    monkeypatch.setattr(dosing, "glucocorticoid_plan", lambda *args, **kwargs: taper)
+    lines = glucocorticoid_taper(ctx_for("acr2024", 10, 30))
+    (decrease,) = [r for r in lines if isinstance(r, Recommendation)]
+    assert decrease.dose == taper

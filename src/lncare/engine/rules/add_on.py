@@ -91,7 +91,7 @@ def add_on_to_initial_therapy(ctx: Context) -> Iterator[Line]:
         if not statements or (picked and therapy_id not in picked):
             continue
         because: Because = {"biopsy_classes": sorted(isn_classes(ctx)), "egfr": egfr, **pick_because}
-        barred = False
+        unknown = False
         for statement in statements:
             for condition in statement.conditions:
                 criterion = condition.criterion
@@ -106,15 +106,15 @@ def add_on_to_initial_therapy(ctx: Context) -> Iterator[Line]:
                                 "it is not proposed until eGFR is measured.",
                         because={"egfr": None}, cites=(statement.id,),
                     )
-                    barred = True
+                    unknown = True
                 elif meets(egfr, criterion) is False:
+                    # Proposed all the same: the one safety filter drops it and the plan lists why.
                     yield Exclusion(
                         drug=drug_name(ctx, therapy_id),
                         reason=f"the guideline gives this add-on only when {bar}; eGFR is {egfr:g}",
                         because={"egfr": egfr}, cites=(statement.id,),
                     )
-                    barred = True
-        if barred:
+        if unknown:
             continue
         yield from propose(
             ctx, therapy_id, category="add_on", action="consider",

@@ -51,9 +51,13 @@ def targets(ctx: Context) -> list[tuple[Statement, Condition, ValueCriterion]]:
 
 
 def _lower(ctx: Context, drug: str, current: float) -> dosing.DoseResult:
-    """The dated taper, unless its step for now is not below the current dose (a decrease never raises)."""
+    """The dated taper, unless it does not lower the current dose from now on (a decrease never raises)."""
     plan = dosing.glucocorticoid_plan(ctx)
-    if isinstance(plan, Dose) and plan.amount >= current:
+    lowers = isinstance(plan, Dose) and (
+        plan.amount < current
+        or (plan.amount == current and any(s.amount < current for s in plan.schedule if s.start > ctx.as_of))
+    )
+    if isinstance(plan, Dose) and not lowers:
         return dosing.NoDose(
             drug, f"the profile's taper would give {plan.amount:g} mg/day now, not below the current "
                   f"{current:g} mg/day; lower from the current dose towards the target",
