@@ -21,7 +21,8 @@ def day(weeks: float) -> str:
 
 def lab(test: str, value: float, on: str) -> dict[str, Any]:
     units = {"upcr": "g/g", "creatinine": "mg/dL", "albumin": "g/dL", "c3": "mg/dL", "c4": "mg/dL",
-             "anti_dsdna": "[IU]/mL", "protein_24h": "g/(24.h)", "urine_rbc": "/[HPF]", "egfr": "mL/min/{1.73_m2}",
+             "anti_dsdna": "[IU]/mL", "protein_24h": "g/(24.h)", "urine_rbc": "/[HPF]",
+             "egfr": "mL/min/{1.73_m2}",
              "systolic_bp": "mm[Hg]", "wbc": "10*9/L", "platelets": "10*9/L"}
     return {"test": test, "value": float(value), "unit": units[test], "date": on}
 

@@ -10,7 +10,9 @@ from lncare.knowledge import load
 KB = load()
 
 
-def facts(current: dict[str, float], baseline: dict[str, float] | None = None, **findings: bool | None) -> Facts:
+def facts(
+    current: dict[str, float], baseline: dict[str, float] | None = None, **findings: bool | None
+) -> Facts:
     return Facts(current, {"baseline": baseline or {}}, findings, lambda _id: None)
 
 

@@ -17,7 +17,8 @@ def test_untreated_without_kidney_directed_drugs() -> None:
 
 
 def test_induction_until_six_months_then_maintenance() -> None:
-    # 6 months = 26.09 weeks = 182.6 days (TimePoint months convention): day 182 induction, day 183 maintenance
+    # 6 months = 26.09 weeks = 182.6 days (TimePoint months convention):
+    # day 182 is still induction, day 183 maintenance
     record = patient(LABS, mmf_course())
     assert run(record, START + timedelta(days=182)).phase == "induction"
     later = run(record, START + timedelta(days=183))

@@ -192,6 +192,10 @@ def renal_response(judge: Judge, treatment_start: date | None, day: date, phase:
             reason=f"no baseline UPCR or 24-h protein within {BASELINE_WINDOW_DAYS} days "
             "before the induction start",
         )
+    for test in PROTEINURIA:  # the response is always relative to the baseline proteinuria
+        if test in judge.baseline:
+            when, value = judge.baseline[test]
+            base |= {f"{test}_baseline": value, f"{test}_baseline_date": when.isoformat()}
     facts = judge.facts_at(day)
     if not any(t in facts.current for t in PROTEINURIA):
         return RenalResponse(
