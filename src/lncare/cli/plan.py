@@ -143,6 +143,8 @@ def plan_text(plan: Plan) -> list[str]:
             lines.append(f"  {' + '.join(option.regimen)}" + (f": {option.note}" if option.note else ""))
             for result in option.expected:
                 nnt = f", NNT {result.nnt:.0f}" if result.nnt is not None else ""
+                if result.nnt is not None and result.nnt_ci is not None:
+                    nnt += f" ({result.nnt_ci[0]:.0f} to {result.nnt_ci[1]:.0f})"
                 lines.append(
                     f"    {result.trial} {result.endpoint} at {result.timepoint_weeks:g} weeks: "
                     f"{result.rate_treatment:.0%} vs {result.rate_control:.0%}, difference "
