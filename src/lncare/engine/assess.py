@@ -14,7 +14,7 @@ from lncare.engine.kidney import Kidney
 from lncare.engine.missing import missing_data
 from lncare.engine.observations import Observations
 from lncare.engine.profile import Profile
-from lncare.engine.treatment import INITIAL_PHASE, treatment_on
+from lncare.engine.treatment import INITIAL_PHASE, prescribed, treatment_on
 from lncare.knowledge import KnowledgeBase
 from lncare.model.patient import Patient
 from lncare.model.plan import Assessment, Finding
@@ -24,7 +24,8 @@ def assess_patient(patient: Patient, as_of: date, profile: Profile, kb: Knowledg
     """Where the patient stands on ``as_of`` under ``profile``."""
     obs = Observations(patient, as_of)
     kid = Kidney(patient, obs)
-    treatment = treatment_on(patient, as_of, kb)
+    medications = prescribed(patient, as_of, kb)
+    treatment = treatment_on(medications, as_of)
     start = treatment.induction_start
     # Untreated: the baseline is the biopsy-time value; treated: the value at the current induction start.
     baseline_day = start or (
@@ -93,8 +94,8 @@ def assess_patient(patient: Patient, as_of: date, profile: Profile, kb: Knowledg
         flare=flare,
         refractory=refractory,
         egfr=egfr,
-        glucocorticoids=glucocorticoids.exposure(patient, as_of, kb),
-        hcq_mg_per_kg_day=glucocorticoids.hcq_mg_per_kg_day(patient, as_of, kb),
+        glucocorticoids=glucocorticoids.exposure(medications, patient.weight_kg, as_of),
+        hcq_mg_per_kg_day=glucocorticoids.hcq_mg_per_kg_day(medications, patient.weight_kg, as_of),
         findings=tuple(findings),
         missing=tuple(m.item for m in missing),
         missing_detail=missing,

@@ -17,11 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from lncare.engine.treatment import DOSES_PER_DAY
-from lncare.knowledge import KnowledgeBase
-from lncare.knowledge.load import name_key
+from lncare.engine.treatment import DOSES_PER_DAY, Prescribed
 from lncare.model.medication import Medication
-from lncare.model.patient import Patient
 from lncare.model.plan import GlucocorticoidExposure
 
 LOW_DOSE_MG = 5.0  # EULAR 2023 maintenance ceiling; ACR 2024 goal by 6 months
@@ -37,19 +34,18 @@ class _Line:
     once_mg: float  # a single dose (frequency "once"), prednisone equivalent
 
 
-def exposure(patient: Patient, as_of: date, kb: KnowledgeBase) -> GlucocorticoidExposure | None:
+def exposure(
+    medications: list[Prescribed], weight_kg: float | None, as_of: date
+) -> GlucocorticoidExposure | None:
     """Prednisone-equivalent exposure up to ``as_of``; None when a dose cannot be converted."""
     lines: list[_Line] = []
     pulses_mg = 0.0
     any_gc = False
-    for medication in patient.medications:
-        if medication.start > as_of:
-            continue
-        therapy = kb.therapy_names.get(name_key(medication.drug))
-        if therapy is None or "glucocorticoid" not in therapy.roles:
+    for medication, therapy in medications:
+        if "glucocorticoid" not in therapy.roles:
             continue
         any_gc = True
-        mg = _dose_mg(medication, patient.weight_kg)
+        mg = _dose_mg(medication, weight_kg)
         end = min(medication.end or as_of, as_of)
         if medication.route == "iv":
             if mg is None:
@@ -69,27 +65,19 @@ def exposure(patient: Patient, as_of: date, kb: KnowledgeBase) -> Glucocorticoid
     return _summarise(lines, as_of, pulses_mg)
 
 
-def hcq_mg_per_kg_day(patient: Patient, as_of: date, kb: KnowledgeBase) -> float | None:
+def hcq_mg_per_kg_day(medications: list[Prescribed], weight_kg: float | None, as_of: date) -> float | None:
     """Current HCQ dose per kg of actual body weight per day; None when not taken or no weight."""
-    if patient.weight_kg is None:
+    if weight_kg is None:
         return None
     total = 0.0
-    for medication in patient.active_medications(as_of):
-        therapy = kb.therapy_names.get(name_key(medication.drug))
-        if therapy is None or therapy.id != HCQ:
+    for medication, therapy in medications:
+        if therapy.id != HCQ or not medication.active_on(as_of):
             continue
-        mg = _dose_mg(medication, patient.weight_kg)
+        mg = _dose_mg(medication, weight_kg)
         if mg is None:
             return None
         total += mg * DOSES_PER_DAY[medication.frequency]
-    return round(total / patient.weight_kg, 2) if total else None
-
-
-def takes_hcq(patient: Patient, as_of: date, kb: KnowledgeBase) -> bool:
-    return any(
-        (t := kb.therapy_names.get(name_key(m.drug))) is not None and t.id == HCQ
-        for m in patient.active_medications(as_of)
-    )
+    return round(total / weight_kg, 2) if total else None
 
 
 def _dose_mg(medication: Medication, weight_kg: float | None) -> float | None:

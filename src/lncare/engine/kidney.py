@@ -8,7 +8,9 @@ one. A laboratory-reported eGFR is used only when no creatinine or cystatin C al
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from datetime import date, timedelta
+from functools import cached_property
 
 from lncare.calc.egfr import ckd_stage, estimate_egfr
 from lncare.engine.observations import Observations, Point
@@ -73,25 +75,27 @@ class Kidney:
         point = self._obs.on_or_before(test, day, within_days=0)
         return point[1] if point else None
 
+    @cached_property
+    def _days(self) -> list[date]:
+        """Every date with a creatinine, cystatin C or reported eGFR, oldest first."""
+        tests = ("creatinine", "cystatin_c", "egfr")
+        return sorted({d for test in tests for d, _ in self._obs.series(test)})
+
     def egfr_points(self, start: date, end: date) -> list[Point]:
-        days = sorted(
-            {
-                d
-                for test in ("creatinine", "cystatin_c", "egfr")
-                for d, _ in self._obs.between(test, start, end)
-            }
-        )
+        days = self._days[bisect_left(self._days, start) : bisect_right(self._days, end)]
         return [(d, e[0]) for d in days if (e := self.egfr_on(d)) is not None]
 
     def egfr_near(self, day: date, within_days: int) -> tuple[date, float, str] | None:
         """The latest eGFR on or before ``day``, no older than ``within_days``."""
-        points = self.egfr_points(day - timedelta(days=within_days), day)
-        if not points:
-            return None
-        last_day = points[-1][0]
-        found = self.egfr_on(last_day)
-        assert found is not None
-        return last_day, found[0], found[1]
+        oldest = day - timedelta(days=within_days)
+        for i in range(bisect_right(self._days, day) - 1, -1, -1):
+            when = self._days[i]
+            if when < oldest:
+                return None
+            found = self.egfr_on(when)
+            if found is not None:
+                return when, found[0], found[1]
+        return None
 
     def current(self) -> Egfr | None:
         latest = self.egfr_near(self._obs.as_of, within_days=36500)

@@ -29,10 +29,16 @@ class Observations:
             else:
                 points.append((lab.date, lab.canonical))
         self._series = series
-        self._days = {test: [day for day, _ in points] for test, points in series.items()}
+        self._day_index: dict[str, list[date]] = {}
         self.as_of = as_of
         egfr_inputs = {"creatinine", "cystatin_c", "egfr"}
         self.measured = frozenset(series) | ({"egfr"} if egfr_inputs & series.keys() else set())
+
+    def _days(self, test: str) -> list[date] | None:
+        days = self._day_index.get(test)
+        if days is None and test in self._series:
+            days = self._day_index[test] = [day for day, _ in self._series[test]]
+        return days
 
     def series(self, test: str) -> list[Point]:
         return self._series.get(test, [])
@@ -42,7 +48,7 @@ class Observations:
 
     def on_or_before(self, test: str, day: date, within_days: int | None = None) -> Point | None:
         """The latest value on or before ``day``, no older than ``within_days`` when that is given."""
-        days = self._days.get(test)
+        days = self._days(test)
         if not days:
             return None
         i = bisect_right(days, day)
@@ -62,7 +68,7 @@ class Observations:
 
     def between(self, test: str, start: date, end: date) -> list[Point]:
         """Values with ``start <= date <= end``, oldest first."""
-        days = self._days.get(test)
+        days = self._days(test)
         if not days:
             return []
         lo = bisect_right(days, start - timedelta(days=1))

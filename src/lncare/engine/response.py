@@ -60,6 +60,7 @@ class Judge:
 
     def __post_init__(self) -> None:
         self.baseline = self._baseline()
+        self._facts: dict[date, Facts] = {}
 
     def _baseline(self) -> dict[str, tuple[date, float]]:
         if self.baseline_day is None:
@@ -85,29 +86,35 @@ class Judge:
             found["egfr"] = (egfr[0], egfr[1])
         return found
 
-    def facts_at(self, day: date, extra: dict[str, float] | None = None) -> Facts:
+    def facts_at(self, day: date) -> Facts:
+        """The facts on ``day`` (built once per day: milestones and the response share them)."""
+        if day not in self._facts:
+            self._facts[day] = self._build_facts(day)
+        return self._facts[day]
+
+    def _build_facts(self, day: date) -> Facts:
         current = self.current_at(day)
         # A value measured at or before the baseline is not an on-treatment value.
         if self.baseline_day is not None:
             current = {k: p for k, p in current.items() if p[0] > self.baseline_day}
-        values = {k: v for k, (_, v) in current.items()} | (extra or {})
+        values = {k: v for k, (_, v) in current.items()}
         previous = {}
         for test, (when, _) in current.items():
             if test != "egfr" and (point := self.obs.before(test, when)) is not None:
                 previous[test] = point[1]
-        pre_flare = self._pre_flare(current)
         baseline = {k: v for k, (_, v) in self.baseline.items()}
         memo: dict[str, Truth] = {}
         facts = Facts(
             current=values,
-            reference={"baseline": baseline, "previous": previous, "pre_flare": pre_flare},
+            reference={"baseline": baseline, "previous": previous},
             findings=self._findings(values, baseline),
             definition=lambda ident: self._definition(ident, facts, memo),
             measured=self.obs.measured,
         )
         return facts
 
-    def _pre_flare(self, current: dict[str, tuple[date, float]]) -> dict[str, float]:
+    def pre_flare(self, day: date) -> dict[str, float]:
+        current = self.current_at(day)
         lowest: dict[str, float] = {}
         for test in ("upcr", "protein_24h", "creatinine"):
             if test in current:
@@ -279,6 +286,8 @@ def _milestone(
         return "not_assessable", {"reason": "no baseline UPCR or 24-h protein"}
     last = min(as_of, due + timedelta(days=MILESTONE_GRACE_DAYS))
     days = sorted({d for t in PROTEINURIA for d, _ in judge.obs.between(t, start + timedelta(days=1), last)})
+    if as_of < due:
+        days = days[-1:]  # not due yet: only whether the latest value already meets it
     results = []
     for day in days:
         verdict = evaluate(definition.criteria, judge.facts_at(day))
@@ -303,7 +312,8 @@ def flare(judge: Judge, as_of: date) -> Flare | None:
         return None
     judged = judge.facts_at(as_of)
     # Table 29's "baseline" is the value before the flare, not the start of the induction.
-    reference = {**judged.reference, "baseline": judged.reference["pre_flare"]}
+    pre_flare = judge.pre_flare(as_of)
+    reference = {**judged.reference, "baseline": pre_flare, "pre_flare": pre_flare}
     facts = Facts(judged.current, reference, judged.findings, judged.definition)
     met: dict[str, tuple[Definition, Verdict]] = {}
     for definition in defs:
@@ -334,7 +344,9 @@ def refractory(
         return None, None
     definition = defs[0]
     count = failed_courses()
-    facts = judge.facts_at(as_of, {"failed_standard_courses": count} if count is not None else {})
+    judged = judge.facts_at(as_of)
+    current = {**judged.current, **({"failed_standard_courses": count} if count is not None else {})}
+    facts = Facts(current, judged.reference, judged.findings, judged.definition, judged.measured)
     verdict = evaluate(definition.criteria, facts)
     because = _because(judge, verdict, as_of, {})
     if verdict.holds:

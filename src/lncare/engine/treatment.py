@@ -103,8 +103,23 @@ def daily_amount(medication: Medication) -> float:
     return medication.dose * DOSES_PER_DAY[medication.frequency]
 
 
-def treatment_on(patient: Patient, as_of: date, kb: KnowledgeBase) -> Treatment:
-    exposures = _exposures(patient, as_of, kb)
+Prescribed = tuple[Medication, Therapy]
+
+
+def prescribed(patient: Patient, as_of: date, kb: KnowledgeBase) -> list[Prescribed]:
+    """Medications started on or before ``as_of`` that resolve to a knowledge-base therapy (resolved once
+    per assessment; a drug lncare does not know is left to the safety checks)."""
+    found = []
+    for medication in patient.medications:
+        if medication.start <= as_of:
+            therapy = kb.therapy_names.get(name_key(medication.drug))
+            if therapy is not None:
+                found.append((medication, therapy))
+    return found
+
+
+def treatment_on(medications: list[Prescribed], as_of: date) -> Treatment:
+    exposures = _exposures(medications, as_of)
     courses = tuple(_courses(exposures))
     if not courses:
         return Treatment("untreated", None, None, (), None)
@@ -117,14 +132,9 @@ def treatment_on(patient: Patient, as_of: date, kb: KnowledgeBase) -> Treatment:
     return Treatment(phase, start, weeks, courses, last)
 
 
-def _exposures(patient: Patient, as_of: date, kb: KnowledgeBase) -> list[_Exposure]:
+def _exposures(medications: list[Prescribed], as_of: date) -> list[_Exposure]:
     found = []
-    for medication in patient.medications:
-        if medication.start > as_of:
-            continue
-        therapy = kb.therapy_names.get(name_key(medication.drug))
-        if therapy is None:
-            continue
+    for medication, therapy in medications:
         pulse = "glucocorticoid" in therapy.roles and medication.route == "iv"
         if not (pulse or KIDNEY_DIRECTED_ROLES & set(therapy.roles)):
             continue
