@@ -50,8 +50,8 @@ class Kidney:
         """(eGFR, equation) from the creatinine and cystatin C measured on ``day``."""
         if day in self._cache:
             return self._cache[day]
-        creatinine = self._value_on("creatinine", day)
-        cystatin = self._value_on("cystatin_c", day)
+        creatinine = self._obs.on("creatinine", day)
+        cystatin = self._obs.on("cystatin_c", day)
         result: tuple[float, str] | None = None
         if creatinine is not None or cystatin is not None:
             try:
@@ -66,14 +66,10 @@ class Kidney:
             except InputError:
                 result = None  # e.g. a child without height: reported as missing, not guessed
         if result is None:
-            reported = self._value_on("egfr", day)
+            reported = self._obs.on("egfr", day)
             result = (reported, REPORTED) if reported is not None else None
         self._cache[day] = result
         return result
-
-    def _value_on(self, test: str, day: date) -> float | None:
-        point = self._obs.on_or_before(test, day, within_days=0)
-        return point[1] if point else None
 
     @cached_property
     def _days(self) -> list[date]:
@@ -111,7 +107,11 @@ class Kidney:
         )
 
     def _slope(self, last: date) -> float | None:
-        points = self.egfr_points(last - timedelta(days=SLOPE_WINDOW_DAYS), last)
+        first = last - timedelta(days=SLOPE_WINDOW_DAYS)
+        window = self._days[bisect_left(self._days, first) :]
+        if not window or (last - window[0]).days < SLOPE_MIN_SPAN_DAYS:
+            return None  # decided by the dates alone: no eGFR needs computing
+        points = self.egfr_points(first, last)
         if len(points) < 2 or (points[-1][0] - points[0][0]).days < SLOPE_MIN_SPAN_DAYS:
             return None
         xs = [(d - points[0][0]).days / 365.25 for d, _ in points]

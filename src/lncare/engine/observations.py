@@ -20,25 +20,25 @@ class Observations:
 
     def __init__(self, patient: Patient, as_of: date) -> None:
         series: dict[str, list[Point]] = {}
+        days: dict[str, list[date]] = {}
         for lab in patient.labs:  # tidy order: by date, then test, input order breaking ties
-            if lab.date > as_of:
+            when = lab.date
+            if when > as_of:
                 break
-            points = series.setdefault(lab.test, [])
-            if points and points[-1][0] == lab.date:
-                points[-1] = (lab.date, lab.canonical)
+            points = series.get(lab.test)
+            if points is None:
+                series[lab.test] = [(when, lab.canonical)]
+                days[lab.test] = [when]
+            elif points[-1][0] == when:
+                points[-1] = (when, lab.canonical)
             else:
-                points.append((lab.date, lab.canonical))
+                points.append((when, lab.canonical))
+                days[lab.test].append(when)
         self._series = series
-        self._day_index: dict[str, list[date]] = {}
+        self._days = days
         self.as_of = as_of
         egfr_inputs = {"creatinine", "cystatin_c", "egfr"}
         self.measured = frozenset(series) | ({"egfr"} if egfr_inputs & series.keys() else set())
-
-    def _days(self, test: str) -> list[date] | None:
-        days = self._day_index.get(test)
-        if days is None and test in self._series:
-            days = self._day_index[test] = [day for day, _ in self._series[test]]
-        return days
 
     def series(self, test: str) -> list[Point]:
         return self._series.get(test, [])
@@ -46,16 +46,24 @@ class Observations:
     def has(self, test: str) -> bool:
         return test in self._series
 
+    def on(self, test: str, day: date) -> float | None:
+        """The value measured on ``day`` exactly."""
+        point = self.on_or_before(test, day)
+        return point[1] if point is not None and point[0] == day else None
+
     def on_or_before(self, test: str, day: date, within_days: int | None = None) -> Point | None:
         """The latest value on or before ``day``, no older than ``within_days`` when that is given."""
-        days = self._days(test)
-        if not days:
+        points = self._series.get(test)
+        if not points:
             return None
-        i = bisect_right(days, day)
-        if i == 0:
-            return None
-        point = self._series[test][i - 1]
-        if within_days is not None and point[0] < day - timedelta(days=within_days):
+        if points[-1][0] <= day:  # the usual question: the latest value (every value is <= as_of)
+            point = points[-1]
+        else:
+            i = bisect_right(self._days[test], day)
+            if i == 0:
+                return None
+            point = points[i - 1]
+        if within_days is not None and (day - point[0]).days > within_days:
             return None
         return point
 
@@ -68,7 +76,7 @@ class Observations:
 
     def between(self, test: str, start: date, end: date) -> list[Point]:
         """Values with ``start <= date <= end``, oldest first."""
-        days = self._days(test)
+        days = self._days.get(test)
         if not days:
             return []
         lo = bisect_right(days, start - timedelta(days=1))
