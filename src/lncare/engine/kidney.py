@@ -32,6 +32,9 @@ ALBUMIN_NEPHROTIC_G_DL = 3.0
 # least 180 days (a shorter span mostly measures day-to-day variation; lncare's convention).
 SLOPE_WINDOW_DAYS = 365
 SLOPE_MIN_SPAN_DAYS = 180
+# Rapid progression: a sustained eGFR decline of more than 5 mL/min/1.73 m2 per year (KDIGO 2012 CKD
+# guideline, recommendation 2.1.3, checked against a reproduction of its summary of recommendations).
+RAPID_DECLINE_PER_YEAR = 5.0
 # Serology trend: a change under 10 % between the last two values is reported as stable. This is a
 # reporting convention of lncare, not a clinical threshold; the values themselves are always given.
 SEROLOGY_STABLE_PERCENT = 10.0
@@ -157,11 +160,11 @@ def proteinuria_findings(obs: Observations) -> list[Finding]:
 
 
 def egfr_findings(egfr: Egfr | None) -> list[Finding]:
-    if egfr is None or egfr.slope_per_year is None or egfr.slope_per_year >= 0:
+    if egfr is None or egfr.slope_per_year is None or egfr.slope_per_year >= -RAPID_DECLINE_PER_YEAR:
         return []
     return [
         Finding(
-            code="egfr_declining",
+            code="egfr_rapid_decline",
             message=f"eGFR falling by {-egfr.slope_per_year:g} mL/min/1.73 m2 per year "
             "over the last 12 months",
             because={"slope_per_year": egfr.slope_per_year, "egfr": egfr.value, "equation": egfr.equation},

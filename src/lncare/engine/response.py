@@ -372,7 +372,8 @@ def failed_courses(judge_for: Callable[[date], Judge], treatment: Treatment, as_
     starts = treatment.inductions
     failed = unknown = 0
     for i, start in enumerate(starts):
-        end = starts[i + 1] - timedelta(days=1) if i + 1 < len(starts) else as_of
+        # Labs drawn on the day of a re-escalation show how the previous induction ended.
+        end = starts[i + 1] if i + 1 < len(starts) else as_of
         if weeks_between(start, end) < INITIAL_PHASE.weeks:
             continue
         status = renal_response(judge_for(start), start, end, "induction").status
