@@ -1,7 +1,7 @@
 """Data the assessment and the plan need and the record lacks, and what each absence prevents.
 
 A lab counts as missing when it has no value in the :data:`STALE_AFTER_DAYS` before ``as_of``: ACR 2024
-asks for proteinuria every 3-6 months even in sustained complete response (acr2024 monitoring
+asks for proteinuria every 3-6 months even in sustained complete response (acr2024-rec-monitor-crr
 statement), so a value older than about 6 months no longer describes the patient.
 """
 
