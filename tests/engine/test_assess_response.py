@@ -130,11 +130,20 @@ def test_untreated_response_uses_nothing_and_says_why() -> None:
     assert a.renal_response.status == "not_assessable" and a.milestones == ()
 
 
-def test_flare_definition_unavailable_is_said_in_maintenance() -> None:
+def test_stable_maintenance_has_no_flare_under_any_profile() -> None:
     for guideline in ("eular2023", "kdigo2024", "acr2024"):
         a = run(case(0.3, 40), day(40), guideline)
         assert a.flare is None
-        assert "flare_definition_unavailable" in {f.code for f in a.findings}
+        assert "flare_definition_unavailable" not in {f.code for f in a.findings}
+
+
+def test_flare_definition_unavailable_is_said_in_maintenance() -> None:
+    # A profile without flare definitions must say so rather than invent one.
+    record = load_patient(case(0.3, 40))
+    bare = Profile("kdigo2024", (), tuple(d for d in KB.definitions.values() if d.concept == "renal_response"))
+    a = assess_patient(record, date.fromisoformat(day(40)), bare, KB)
+    assert a.flare is None
+    assert "flare_definition_unavailable" in {f.code for f in a.findings}
 
 
 def test_refractory_by_profile() -> None:

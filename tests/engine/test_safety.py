@@ -8,12 +8,9 @@ fathers); Gazyva label / KDIGO (HBV reactivation with anti-CD20); EULAR 2022 inf
 
 from __future__ import annotations
 
-import pytest
 from test_safety_support import ctx_for, lab, med, record, start
 
 from lncare.engine import safety
-from lncare.knowledge.load import name_key
-from lncare.knowledge.schema.therapy import Interaction
 
 BP = "mm[Hg]"
 EGFR = "mL/min/{1.73_m2}"
@@ -93,22 +90,24 @@ def test_two_current_interacting_drugs_exclude_the_later_started() -> None:
     assert "voclosporin" in barred and "cyclophosphamide" not in barred
 
 
-def test_two_calcineurin_inhibitors_act_only_on_a_confirmed_fact(monkeypatch: pytest.MonkeyPatch) -> None:
-    patient = record(medications=[med("tacrolimus", 2, "bid")])
-    ctx = ctx_for(patient)
-    fact = next(i for i in ctx.kb.therapies["voclosporin"].interactions if i.partner == "tacrolimus")
-    proposed = [start("voclosporin")]
-    if fact.certainty == "R":
-        assert "voclosporin" not in safety.exclusions(ctx, proposed)
-        assert any(w.severity == "info" and "unconfirmed" in w.code for w in safety.warnings(ctx, proposed))
-    # With the fact confirmed (as the label's class warning states), the new CNI is excluded.
-    confirmed = fact.model_copy(update={"certainty": "V", "sources": ("label:lupkynis-us",)})
-    assert isinstance(confirmed, Interaction)
-    vcs = ctx.kb.therapies["voclosporin"].model_copy(update={"interactions": (confirmed,)})
-    monkeypatch.setitem(ctx.kb.therapies, "voclosporin", vcs)
-    monkeypatch.setitem(ctx.kb.therapy_names, name_key("voclosporin"), vcs)
-    assert "voclosporin" in safety.exclusions(ctx, proposed)
-    assert "tacrolimus" not in safety.exclusions(ctx, proposed)
+def test_a_second_calcineurin_inhibitor_is_excluded() -> None:
+    # KDIGO 2024 rec 10.2.3.1.1 combines MPAA with ONE CNI; see docs/decisions/003-one-drug-per-class.md.
+    ctx = ctx_for(record(medications=[med("tacrolimus", 2, "bid")]))
+    barred = safety.exclusions(ctx, [start("voclosporin")])
+    assert "voclosporin" in barred and "calcineurin inhibitor" in barred["voclosporin"].reason
+    assert "tacrolimus" not in barred
+
+
+def test_mycophenolate_with_azathioprine_is_excluded_but_a_switch_is_not() -> None:
+    ctx = ctx_for(record(medications=[med("mycophenolate mofetil", 1000, "bid")]))
+    assert "azathioprine" in safety.exclusions(ctx, [start("azathioprine")])
+    stop_mmf = start("mycophenolate mofetil").model_copy(update={"action": "stop"})
+    assert "azathioprine" not in safety.exclusions(ctx, [stop_mmf, start("azathioprine")])
+
+
+def test_two_proposed_alternatives_of_one_class_are_not_a_combination() -> None:
+    barred = safety.exclusions(ctx_for(record()), [start("voclosporin"), start("tacrolimus")])
+    assert "voclosporin" not in barred and "tacrolimus" not in barred
 
 
 def test_allergy_excludes() -> None:

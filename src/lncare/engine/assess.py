@@ -12,7 +12,6 @@ from datetime import date
 from lncare.engine import glucocorticoids, kidney, response
 from lncare.engine.kidney import Kidney
 from lncare.engine.missing import missing_data
-from lncare.engine.observations import Observations
 from lncare.engine.profile import Profile
 from lncare.engine.treatment import INITIAL_PHASE, prescribed, treatment_on
 from lncare.knowledge import KnowledgeBase
@@ -20,10 +19,15 @@ from lncare.model.patient import Patient
 from lncare.model.plan import Assessment, Finding
 
 
-def assess_patient(patient: Patient, as_of: date, profile: Profile, kb: KnowledgeBase) -> Assessment:
-    """Where the patient stands on ``as_of`` under ``profile``."""
-    obs = Observations(patient, as_of)
-    kid = Kidney(patient, obs)
+def assess_patient(
+    patient: Patient, as_of: date, profile: Profile, kb: KnowledgeBase, kid: Kidney | None = None
+) -> Assessment:
+    """Where the patient stands on ``as_of`` under ``profile``.
+
+    ``kid`` shares the lab series and eGFR cache with the rules (built here when not given).
+    """
+    kid = kid or Kidney.of(patient, as_of)
+    obs = kid.observations
     medications = prescribed(patient, as_of, kb)
     treatment = treatment_on(medications, as_of)
     start = treatment.induction_start

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
+from lncare.engine.kidney import Kidney
 from lncare.engine.profile import Profile
 from lncare.knowledge import KnowledgeBase
 from lncare.knowledge.load import name_key
@@ -27,6 +28,12 @@ class Context:
     profile: Profile
     kb: KnowledgeBase
     assessment: Assessment
+    shared_kidney: Kidney | None = None  # the assessment's lab series and eGFR cache, when it has them
+
+    @cached_property
+    def kidney(self) -> Kidney:
+        """Lab series and eGFR by date, shared with the assessment so each date is computed once."""
+        return self.shared_kidney or Kidney.of(self.patient, self.as_of)
 
     def therapy(self, drug: str) -> Therapy | None:
         """The knowledge-base therapy a drug name (INN, synonym, class member) resolves to."""
@@ -58,8 +65,8 @@ class Context:
 
     def latest(self, test: str) -> float | None:
         """The latest canonical value of a lab test on or before ``as_of``."""
-        lab = self.patient.latest(test, self.as_of)
-        return lab.canonical if lab is not None else None
+        point = self.kidney.observations.latest(test)
+        return point[1] if point is not None else None
 
     @cached_property
     def age(self) -> int:

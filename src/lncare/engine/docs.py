@@ -14,6 +14,7 @@ The pages are generated, committed, and a test fails when they fall out of date:
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from lncare.engine.profile import PROFILES, profile
@@ -62,7 +63,7 @@ def write(out: Path = DEFAULT_OUT, kb: KnowledgeBase | None = None) -> list[Path
     return written
 
 
-def render_index(rules: list[Rule]) -> str:
+def render_index(rules: Sequence[Rule]) -> str:
     lines = [_GENERATED, "# Decision tables of the clinical engine", "",
              "One page per rule area; each rule lists the guideline statements it implements per profile.",
              "", "| Area | Rules |", "|---|---:|"]
@@ -70,7 +71,7 @@ def render_index(rules: list[Rule]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_area(area: str, rules: list[Rule], kb: KnowledgeBase) -> str:
+def render_area(area: str, rules: Sequence[Rule], kb: KnowledgeBase) -> str:
     """The decision table of one area: every rule with its statements per profile."""
     lines = [_GENERATED, f"# Rules: {area.replace('_', ' ')}", ""]
     if not rules:

@@ -48,6 +48,15 @@ class Kidney:
         self._patient = patient
         self._obs = obs
         self._cache: dict[date, tuple[float, str] | None] = {}
+        self._near: dict[tuple[date, int], tuple[date, float, str] | None] = {}
+
+    @classmethod
+    def of(cls, patient: Patient, as_of: date) -> Kidney:
+        return cls(patient, Observations(patient, as_of))
+
+    @property
+    def observations(self) -> Observations:
+        return self._obs
 
     def egfr_on(self, day: date) -> tuple[float, str] | None:
         """(eGFR, equation) from the creatinine and cystatin C measured on ``day``."""
@@ -85,7 +94,13 @@ class Kidney:
         return [(d, e[0]) for d in days if (e := self.egfr_on(d)) is not None]
 
     def egfr_near(self, day: date, within_days: int) -> tuple[date, float, str] | None:
-        """The latest eGFR on or before ``day``, no older than ``within_days``."""
+        """The latest eGFR on or before ``day``, no older than ``within_days`` (asked often: memoised)."""
+        key = (day, within_days)
+        if key not in self._near:
+            self._near[key] = self._find_near(day, within_days)
+        return self._near[key]
+
+    def _find_near(self, day: date, within_days: int) -> tuple[date, float, str] | None:
         oldest = day - timedelta(days=within_days)
         for i in range(bisect_right(self._days, day) - 1, -1, -1):
             when = self._days[i]

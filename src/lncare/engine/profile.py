@@ -32,6 +32,11 @@ class Profile:
     statements: tuple[Statement, ...]
     definitions: tuple[Definition, ...]
     _by_id: dict[str, Statement] = field(default_factory=dict, repr=False, compare=False)
+    _by_topic: dict[str, tuple[Statement, ...]] = field(default_factory=dict, repr=False, compare=False)
+    # Rules ask the same few questions for every patient: answers are memoised per profile.
+    _found: dict[tuple[object, ...], tuple[Statement, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def statement(self, statement_id: str) -> Statement | None:
         """The statement if this profile applies it and a rule may rest on it, else None."""
@@ -41,12 +46,21 @@ class Profile:
         self, topic: str | None = None, therapies: Iterable[str] = (), classes: Iterable[str] = ()
     ) -> tuple[Statement, ...]:
         """Usable statements on ``topic`` that name any of ``therapies`` / apply to any of ``classes``."""
+        key = (topic, tuple(therapies), tuple(classes))
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = self._find(topic, key[1], key[2])
+        return found
+
+    def _find(
+        self, topic: str | None, therapies: tuple[str, ...], classes: tuple[str, ...]
+    ) -> tuple[Statement, ...]:
         wanted_therapies, wanted_classes = set(therapies), set(classes)
+        pool = self.statements if topic is None else self._by_topic.get(topic, ())
         return tuple(
             s
-            for s in self.statements
-            if (topic is None or s.topic == topic)
-            and (not wanted_therapies or wanted_therapies & set(s.therapies))
+            for s in pool
+            if (not wanted_therapies or wanted_therapies & set(s.therapies))
             and (not wanted_classes or not s.classes or wanted_classes & set(s.classes))
         )
 
@@ -78,7 +92,13 @@ def _build(name: str, kb: KnowledgeBase) -> Profile:
             key=lambda d: d.id,
         )
     )
-    return Profile(name, statements, definitions, {s.id: s for s in statements})
+    by_topic: dict[str, list[Statement]] = {}
+    for s in statements:
+        by_topic.setdefault(s.topic, []).append(s)
+    return Profile(
+        name, statements, definitions, {s.id: s for s in statements},
+        {topic: tuple(items) for topic, items in by_topic.items()},
+    )
 
 
 def _usable(statements: Iterable[Statement]) -> tuple[Statement, ...]:

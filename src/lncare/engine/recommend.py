@@ -17,6 +17,7 @@ from lncare.engine import safety
 from lncare.engine.assess import assess_patient
 from lncare.engine.benefit import options_for
 from lncare.engine.context import Context
+from lncare.engine.kidney import Kidney
 from lncare.engine.profile import DEFAULT_PROFILE, profile
 from lncare.engine.rules import all_rules
 from lncare.knowledge import KnowledgeBase, load
@@ -44,7 +45,8 @@ def context(
     kb = kb or load()
     record = load_patient(patient, as_of=as_of)
     chosen = profile(guideline, kb)
-    return Context(record, as_of, chosen, kb, assess_patient(record, as_of, chosen, kb))
+    kid = Kidney.of(record, as_of)
+    return Context(record, as_of, chosen, kb, assess_patient(record, as_of, chosen, kb, kid), kid)
 
 
 def assess(
@@ -61,9 +63,8 @@ def recommend(
     ctx = context(patient, as_of, guideline, kb)
     lines = [line for rule in all_rules() for line in rule.decide(ctx)]
     proposed = [line for line in lines if isinstance(line, Recommendation)]
-    barred = safety.exclusions(ctx, proposed) | {
-        ctx_id(ctx, line.drug): line for line in lines if isinstance(line, Exclusion)
-    }
+    review = safety.review(ctx, proposed)
+    barred = review.excluded | {ctx_id(ctx, line.drug): line for line in lines if isinstance(line, Exclusion)}
     recommendations, excluded = _apply_safety(ctx, proposed, barred)
     plan_recommendations = tuple(_unique_by_id(recommendations))
     return Plan(
@@ -74,7 +75,7 @@ def recommend(
         assessment=ctx.assessment,
         recommendations=plan_recommendations,
         warnings=tuple(_merge_warnings(
-            [*(line for line in lines if isinstance(line, Warning)), *safety.warnings(ctx, proposed)]
+            [*(line for line in lines if isinstance(line, Warning)), *review.warned.values()]
         )),
         excluded=tuple(sorted(excluded, key=lambda e: e.drug)),
         monitoring=tuple(_merge_monitoring(line for line in lines if isinstance(line, MonitoringItem))),

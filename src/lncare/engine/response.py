@@ -38,6 +38,10 @@ MILESTONE_GRACE_DAYS = 14
 PRE_FLARE_DAYS = 365
 NORMAL_GFR = 90.0  # KDIGO G1 lower bound (KDIGO 2012 CKD guideline, kept in 2024)
 NEAR_NORMAL_FRACTION = 0.9  # "within 10 % of normal" (EULAR 2012 statement 3.2)
+# Nephritic (active) urinary sediment read from the red-cell count: more than 5 red cells per high-power
+# field, the haematuria descriptor of SLEDAI-2K (Gladman 2002; lncare.calc.sledai). Casts are not in the
+# record, so a sediment with casts but few red cells stays unknown rather than negative.
+ACTIVE_SEDIMENT_RBC_PER_HPF = 5.0
 LAB_MEASURES = ("upcr", "protein_24h", "creatinine", "urine_rbc", "albumin")
 PROTEINURIA = ("upcr", "protein_24h")
 
@@ -131,7 +135,13 @@ class Judge:
         near_normal = None if egfr is None else egfr >= NORMAL_GFR * NEAR_NORMAL_FRACTION
         proteinuria = [baseline[t] for t in PROTEINURIA if t in baseline]
         nephrotic = (max(proteinuria) >= NEPHROTIC_G_PER_DAY) if proteinuria else None
-        return {"gfr_near_normal": near_normal, "nephrotic_baseline": nephrotic}
+        rbc = current.get("urine_rbc")
+        active_sediment = None if rbc is None else rbc > ACTIVE_SEDIMENT_RBC_PER_HPF
+        return {
+            "gfr_near_normal": near_normal,
+            "nephrotic_baseline": nephrotic,
+            "active_urinary_sediment": active_sediment,
+        }
 
     def _definition(self, ident: str, facts: Facts, memo: dict[str, Truth]) -> Truth:
         if ident not in memo:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from lncare.engine.context import Context
 from lncare.engine.kidney_function import EgfrReading, current_egfr, egfr_on, kidney_failure
@@ -28,6 +29,11 @@ COMPARE: dict[str, Callable[[float, float], bool]] = {
 BARRING_EGFR_ACTIONS = frozenset({"contraindicated", "not_recommended", "avoid", "do_not_start", "stop"})
 BARRING_LAB_ACTIONS = frozenset({"do_not_start", "hold", "stop"})
 BARRING_INTERACTIONS = frozenset({"avoid", "not_recommended"})
+# Drug classes of which a patient takes one member at a time. Every LN regimen of EULAR 2023, KDIGO 2024
+# (rec 10.2.3.1.1: MPAA plus ONE calcineurin inhibitor) and ACR 2024 uses one drug per class; the tacrolimus
+# label bars it with cyclosporine (label:prograf-us); a second member adds toxicity with no evidence of
+# benefit. Matched as the start of the therapy's drug_class (see docs/decisions/003-one-drug-per-class.md).
+ONE_PER_CLASS: tuple[str, ...] = ("calcineurin inhibitor", "antimetabolite immunosuppressant")
 # Patient-record spellings of states the therapy schema spells otherwise (model/vocabulary.py).
 CONDITION_ALIASES = {"hypogammaglobulinemia": "hypogammaglobulinaemia"}
 # Words by which a guideline statement about a drug speaks of pregnancy or breastfeeding.
@@ -90,7 +96,13 @@ def warnings(ctx: Context, proposed: Sequence[Recommendation]) -> list[Warning]:
 
 def review(ctx: Context, proposed: Sequence[Recommendation]) -> _Review:
     """Run every check over the drugs the patient takes and those the rules propose to give."""
-    current = {tid: t for tid in ctx.current if (t := ctx.kb.therapies.get(tid)) is not None}
+    # A drug the rules propose to stop is not in play for combinations (a switch, not a pair).
+    stopping = {
+        t.id for line in proposed if line.drug and line.action == "stop" and (t := ctx.therapy(line.drug))
+    }
+    current = {
+        tid: t for tid in ctx.current if tid not in stopping and (t := ctx.kb.therapies.get(tid)) is not None
+    }
     new: dict[str, Therapy] = {}
     for line in proposed:
         therapy = ctx.therapy(line.drug) if line.drug and line.action in GIVING_ACTIONS else None
@@ -104,6 +116,7 @@ def review(ctx: Context, proposed: Sequence[Recommendation]) -> _Review:
         _egfr_limits(found, therapy)
         _lab_limits(found, therapy)
     _combinations(found)
+    _one_per_class(found)
     _infections(found)
     return found
 
@@ -296,6 +309,36 @@ def _combinations(found: _Review) -> None:
         else:
             barred = max(first, second, key=lambda t: (found.ctx.current[t.id].start, t.id))
         found.exclude(barred, f"not to be given {names}: {item.reason}", because, [item])
+
+
+def _one_per_class(found: _Review) -> None:
+    """Two members of one class (ONE_PER_CLASS): keep the one taken longest and bar the others.
+
+    Two members that are both only proposed are alternatives the rules offer, not a combination.
+    """
+    def seniority(therapy: Therapy) -> tuple[int, date, str]:
+        taken = found.ctx.current.get(therapy.id) if therapy.id in found.current else None
+        return (0, taken.start, therapy.id) if taken else (1, date.max, therapy.id)
+
+    kept: dict[str, Therapy] = {}
+    for therapy in sorted(found.in_play().values(), key=seniority):
+        family = _family(therapy)
+        if family is None or therapy.id in found.excluded:
+            continue
+        other = kept.setdefault(family, therapy)
+        if other is therapy or (therapy.id in found.new and other.id in found.new):
+            continue
+        pair = (therapy.id, other.id)
+        labels = [i for t in (therapy, other) for i in t.interactions if i.partner in pair and usable(i)]
+        found.exclude(
+            therapy,
+            f"the patient already takes {other.name}, another {family}; one drug per class",
+            {"combination": [other.name, therapy.name], "class": family}, labels, words=(family,),
+        )
+
+
+def _family(therapy: Therapy) -> str | None:
+    return next((f for f in ONE_PER_CLASS if therapy.drug_class.startswith(f)), None)
 
 
 def _infections(found: _Review) -> None:

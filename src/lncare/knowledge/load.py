@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, cast
@@ -100,6 +100,7 @@ class KnowledgeBase:
         return tables[kind]
 
 
+@lru_cache(maxsize=4096)
 def name_key(name: str) -> str:
     """One spelling per drug name: "Mycophenolate Mofetil" and "mycophenolate_mofetil" fold alike."""
     return re.sub(r"[\s_-]+", " ", name.strip().lower())

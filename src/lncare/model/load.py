@@ -32,7 +32,10 @@ def load_patient(
     """
     context: dict[str, Any] = {AS_OF: as_of, DRUG_NAMES: drug_names}
     if isinstance(source, Patient):
-        if as_of is None and drug_names is None:
+        if drug_names is None:
+            # Already validated: only the as-of bound is new, and checking it needs no re-validation.
+            if as_of is not None:
+                source.check_not_after(as_of)
             return source
         record: Any = source.model_dump(mode="json")
     elif isinstance(source, dict):

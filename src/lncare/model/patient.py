@@ -132,6 +132,15 @@ class Patient(BaseModel):
                     f"is before birth_date {self.birth_date.isoformat()}", field=field, value=day.isoformat()
                 )
 
+    def check_not_after(self, as_of: date) -> None:
+        """InputError naming the first dated event after ``as_of`` (a record cannot hold the future)."""
+        for field, day in self._dated_fields():
+            if day > as_of:
+                raise InputError(
+                    field, day.isoformat(), f"is after the as-of date {as_of.isoformat()} "
+                    "(a record cannot hold the future)"
+                )
+
     def _dated_fields(self) -> Iterator[tuple[str, date]]:
         if self.biopsy is not None:
             yield "biopsy.date", self.biopsy.date

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from lncare.engine.context import Context
 from lncare.model.plan import Exclusion, MonitoringItem, Recommendation, Warning
@@ -58,7 +59,8 @@ def rule(*, implements: Iterable[str]) -> Callable[[Decide], Decide]:
     return register
 
 
-def all_rules() -> list[Rule]:
+@cache
+def all_rules() -> tuple[Rule, ...]:
     """Every registered rule, in area order (importing each area module once)."""
     for area in AREAS:
         try:
@@ -66,4 +68,4 @@ def all_rules() -> list[Rule]:
         except ModuleNotFoundError as err:
             if err.name != f"{__name__}.{area}":
                 raise
-    return sorted(RULES, key=lambda r: AREAS.index(r.area))
+    return tuple(sorted(RULES, key=lambda r: AREAS.index(r.area)))
