@@ -140,7 +140,8 @@ def test_stable_maintenance_has_no_flare_under_any_profile() -> None:
 def test_flare_definition_unavailable_is_said_in_maintenance() -> None:
     # A profile without flare definitions must say so rather than invent one.
     record = load_patient(case(0.3, 40))
-    bare = Profile("kdigo2024", (), tuple(d for d in KB.definitions.values() if d.concept == "renal_response"))
+    responses = tuple(d for d in KB.definitions.values() if d.concept == "renal_response")
+    bare = Profile("kdigo2024", (), responses)
     a = assess_patient(record, date.fromisoformat(day(40)), bare, KB)
     assert a.flare is None
     assert "flare_definition_unavailable" in {f.code for f in a.findings}

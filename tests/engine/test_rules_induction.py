@@ -15,12 +15,9 @@ import pytest
 from lncare.engine import dosing
 from lncare.engine.context import Context
 from lncare.engine.profile import PROFILES, profile
-from lncare.engine.rules.induction import (
-    continue_initial_immunosuppression,
-    initial_immunosuppression,
-    meets,
-    strength_of,
-)
+from lncare.engine.rules.facts import meets
+from lncare.engine.rules.induction import continue_initial_immunosuppression, initial_immunosuppression
+from lncare.engine.rules.lines import strength_of
 from lncare.knowledge import load
 from lncare.knowledge.schema.definition import ValueCriterion
 from lncare.model.load import load_patient

@@ -18,16 +18,14 @@ from collections.abc import Iterator
 from lncare.engine import dosing
 from lncare.engine.context import Context
 from lncare.engine.rules import Line, rule
-from lncare.engine.rules.induction import (
+from lncare.engine.rules.facts import (
     course_troubled,
-    drug_name,
     egfr_now,
     isn_classes,
     meets,
-    propose,
-    unique,
     untreated_proliferative,
 )
+from lncare.engine.rules.lines import drug_name, propose, unique
 from lncare.knowledge.schema.definition import ValueCriterion
 from lncare.knowledge.schema.statement import Statement
 from lncare.model.plan import Because, Exclusion, Warning

@@ -1,161 +1,31 @@
 """Adjunct, kidney-protective care: RAAS blockade, SGLT2 inhibitors, BP target, lipids, anticoagulation.
-
-This module also holds the few helpers the rules of refractory_flare, supportive, special_populations and
-monitoring share (building a cited line, testing a statement's named condition, the current prednisone
-dose); they read only the Context and the knowledge base.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterator
 
 from lncare.engine.context import Context
 from lncare.engine.kidney_function import egfr_on, kidney_failure
 from lncare.engine.rules import Line, rule
-from lncare.knowledge.schema.definition import AllOf, AnyOf, Criterion, ValueCriterion
+from lncare.engine.rules.facts import (
+    PROTEINURIA_G_PER_G,
+    REDUCED_EGFR,
+    condition_holds,
+    pregnancy_related,
+    taken_or_start,
+)
+from lncare.engine.rules.lines import line
 from lncare.knowledge.schema.statement import Statement
-from lncare.model.plan import Action, Category, Recommendation, Strength, Warning
+from lncare.model.plan import Warning
 
 RAAS = ("ace-inhibitor", "arb")
 SGLT2 = ("dapagliflozin", "empagliflozin")
-# Frequencies of contract 1 that are taken several times a day, and how many times.
-_PER_DAY = {"daily": 1.0, "bid": 2.0, "tid": 3.0}
-# UPCR at or above which proteinuria persists: the complete-response bound of KDIGO 2024 and ACR 2024
-# (UPCR < 0.5 g/g; definitions kdigo2024-response-complete, acr2024-response-complete).
-PROTEINURIA_G_PER_G = 0.5
 # Nephrotic-range proteinuria, >= 3.5 g/day (KDIGO 2021 glomerular diseases guideline; KDIGO 2024 LN).
 NEPHROTIC_G_PER_G = 3.5
 # ACR 2024 (acr2024-gps-anticoagulation) names "low albumin" without a number; lncare uses the upper end
 # of KDIGO's 2.0-2.5 g/dL band (kdigo2024-text-anticoagulation, certainty R: UNVERIFIED number).
 LOW_ALBUMIN_G_DL = 2.5
-# Reduced GFR: below 60 mL/min/1.73 m2 (CKD G3a or worse, KDIGO 2012/2024 CKD classification).
-REDUCED_EGFR = 60.0
-
-
-# --- helpers shared by the rule modules of this package ------------------------------------------
-
-
-def line(
-    ctx: Context,
-    statements: Sequence[Statement],
-    *,
-    id: str,
-    category: Category,
-    action: Action,
-    text: str,
-    because: Mapping[str, Any],
-    drug: str | None = None,
-    strength: Strength | None = None,
-) -> Recommendation:
-    """A recommendation citing ``statements``; its strength follows the first statement's grade."""
-    return Recommendation(
-        id=id,
-        category=category,
-        action=action,
-        drug=drug,
-        text=text,
-        because=dict(because),
-        strength=strength or strength_of(statements[0]),
-        cites=tuple(dict.fromkeys(s.id for s in statements)),
-        certainty="S" if any(s.certainty == "S" for s in statements) else "V",
-    )
-
-
-def strength_of(statement: Statement) -> Strength:
-    """Graded recommendations: strong/1 -> recommended, conditional/2 -> suggested; others practice points."""
-    grade = statement.grade
-    if grade is None:
-        return "practice_point" if statement.kind in ("pp", "gps", "op") else "consider"
-    if grade.system == "acr":
-        return "recommended" if grade.strength == "strong" else "suggested"
-    if grade.system == "kdigo":
-        return "recommended" if grade.strength == 1 else "suggested"
-    return "recommended"
-
-
-def usable(ctx: Context, ids: Iterable[str]) -> list[Statement]:
-    """The statements among ``ids`` that this profile applies and a rule may rest on."""
-    found = (ctx.profile.statement(i) for i in ids)
-    return [s for s in found if s is not None]
-
-
-def prednisone_mg_per_day(ctx: Context) -> float:
-    """Current oral prednisone-equivalent dose: the assessment's figure, else the current medications."""
-    if ctx.assessment.glucocorticoids is not None:
-        return ctx.assessment.glucocorticoids.current_mg_per_day
-    total = 0.0
-    for medication in ctx.current.values():
-        therapy = ctx.therapy(medication.drug)
-        equivalence = therapy.glucocorticoid_equivalence if therapy else None
-        if (
-            equivalence is None
-            or equivalence.certainty not in ("V", "S")
-            or medication.route != "oral"
-            or medication.dose is None
-            or medication.unit != "mg"
-            or medication.frequency not in _PER_DAY
-        ):
-            continue
-        total += medication.dose * _PER_DAY[medication.frequency] * equivalence.prednisone_mg_per_mg
-    return total
-
-
-def measure(ctx: Context, name: str) -> float | None:
-    """A measure a statement's condition names, in its canonical unit."""
-    if name == "age":
-        return float(ctx.age)
-    if name == "prednisone_dose":
-        return prednisone_mg_per_day(ctx)
-    if name == "egfr":
-        reading = egfr_on(ctx, ctx.as_of)
-        return reading.value if reading else None
-    return ctx.latest(name)
-
-
-def holds(ctx: Context, criterion: Criterion, *, low_end: bool = False) -> bool | None:
-    """Whether a condition holds now (None: a measure is missing). A bound given as a range by the
-    guideline is read at its ``low_end`` when asked (a 'consider' line), else at its strict end."""
-    if isinstance(criterion, AllOf | AnyOf):
-        results = [holds(ctx, item, low_end=low_end) for item in criterion.items]
-        known = [r for r in results if r is not None]
-        if isinstance(criterion, AnyOf):
-            return True if any(known) else (None if len(known) < len(results) else False)
-        return False if not all(known) else (None if len(known) < len(results) else True)
-    if not isinstance(criterion, ValueCriterion) or criterion.at != "current":
-        return None
-    value = measure(ctx, criterion.measure)
-    if value is None:
-        return None
-    bound = criterion.value
-    if isinstance(bound, tuple):
-        lower_is_easier = criterion.comparator in (">", ">=")
-        bound = bound[0] if low_end == lower_is_easier else bound[1]
-    return {
-        "<": value < bound,
-        "<=": value <= bound,
-        ">": value > bound,
-        ">=": value >= bound,
-        "==": value == bound,
-    }[criterion.comparator]
-
-
-def condition_holds(ctx: Context, statement: Statement, name: str, *, low_end: bool = False) -> bool | None:
-    return holds(ctx, statement.condition(name).criterion, low_end=low_end)
-
-
-def taken_or_start(ctx: Context, therapy_ids: Sequence[str]) -> tuple[Action, str]:
-    """'continue' with the patient's own drug name when one of ``therapy_ids`` is taken, else 'start'."""
-    for therapy_id in therapy_ids:
-        medication = ctx.takes(therapy_id)
-        if medication is not None:
-            return "continue", medication.drug
-    therapy = ctx.kb.therapies.get(therapy_ids[0])
-    return "start", therapy.name if therapy else therapy_ids[0]
-
-
-def pregnancy_related(ctx: Context) -> bool:
-    return ctx.patient.pregnancy in ("pregnant", "planning", "lactating")
 
 
 # --- rules ---------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from lncare.engine import dosing
 from lncare.engine.context import Context
 from lncare.engine.rules import Line, rule
-from lncare.engine.rules.induction import propose
+from lncare.engine.rules.lines import propose
 from lncare.knowledge.schema.therapy import DoseLimit
 from lncare.model.plan import Because, Warning
 

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from lncare.engine import dosing
 from lncare.engine.context import Context
 from lncare.engine.rules import Line, rule
-from lncare.engine.rules.induction import isn_classes, meets, propose, unique, untreated_proliferative
+from lncare.engine.rules.facts import isn_classes, meets, untreated_proliferative
+from lncare.engine.rules.lines import propose, unique
 from lncare.knowledge.schema.definition import ValueCriterion
 from lncare.knowledge.schema.statement import Condition, Statement
 from lncare.model.plan import Because, Dose, Warning

@@ -7,9 +7,6 @@ and, when cyclophosphamide is used, the Euro-Lupus regimen. MPAA is the backbone
 three (shared/domain/guidelines.md section 1.2), so it is proposed as "start" and cyclophosphamide as
 "consider". Add-ons (belimumab, calcineurin inhibitors) are in ``add_on``; glucocorticoids in
 ``glucocorticoid``; class I/II and pure class V belong to ``special_populations``.
-
-The small helpers at the top are shared by the other rule modules of this area group (antimalarial,
-glucocorticoid, add_on, maintenance).
 """
 
 from __future__ import annotations
@@ -19,146 +16,10 @@ from collections.abc import Iterable, Iterator
 from lncare.engine import dosing
 from lncare.engine.context import Context
 from lncare.engine.rules import Line, rule
-from lncare.knowledge.schema.definition import ValueCriterion
+from lncare.engine.rules.facts import course_troubled, isn_classes, untreated_proliferative
+from lncare.engine.rules.lines import drug_name, propose
 from lncare.knowledge.schema.statement import Statement
-from lncare.model.plan import Action, Because, Category, Certainty, Dose, Recommendation, Strength, Warning
-
-PROLIFERATIVE = frozenset({"III", "IV"})
-# Kidney-directed immunosuppression is not given for class VI or in kidney failure (guidelines.md 1.4);
-# special_populations speaks for those patients.
-KIDNEY_FAILURE = ("dialysis", "esrd")
-
-_STRENGTH_ORDER: tuple[Strength, ...] = ("recommended", "suggested", "consider", "practice_point")
-
-
-def strength_of(statements: Iterable[Statement], action: Action) -> Strength:
-    """The strength of a line, read from the grade and kind of the statements behind it.
-
-    KDIGO 1 and ACR strong read "recommended", KDIGO 2 and ACR conditional "suggested"; EULAR grades
-    rate evidence, not strength, and EULAR recommendations are worded "should", so they read
-    "recommended". Practice points, good-practice statements and overarching principles are ungraded.
-    A guideline-text statement behind a "consider" line (EULAR 2023: add-ons "should be considered")
-    reads "consider". A "consider" line (an alternative) is as strong as the weakest graded statement
-    behind it (ACR: Euro-Lupus over oral cyclophosphamide is strong, but MPAA over cyclophosphamide is
-    conditional); any other line takes the firmest.
-    """
-    statements = list(statements)
-    graded = [s for s in statements if s.grade is not None]
-    if action == "consider" and graded:
-        return max((strength_of([s], "start") for s in graded), key=_STRENGTH_ORDER.index)
-    found: list[Strength] = []
-    for statement in statements:
-        grade = statement.grade
-        if grade is None:
-            if statement.kind == "text":
-                found.append("consider" if action == "consider" else "recommended")
-            else:
-                found.append("practice_point")
-        elif grade.system == "kdigo":
-            found.append("recommended" if grade.strength == 1 else "suggested")
-        elif grade.system == "acr":
-            found.append("recommended" if grade.strength == "strong" else "suggested")
-        else:
-            found.append("recommended")
-    return min(found, key=_STRENGTH_ORDER.index) if found else "practice_point"
-
-
-def certainty_of(statements: Iterable[Statement]) -> Certainty:
-    """'S' when any statement behind a line rests on secondary sources, else 'V'."""
-    return "S" if any(s.certainty == "S" for s in statements) else "V"
-
-
-def ids(statements: Iterable[Statement]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(s.id for s in statements))
-
-
-def unique(statements: Iterable[Statement]) -> list[Statement]:
-    return list({s.id: s for s in statements}.values())
-
-
-def egfr_now(ctx: Context) -> float | None:
-    """The assessment's eGFR, else the latest reported eGFR."""
-    if ctx.assessment.egfr is not None:
-        return ctx.assessment.egfr.value
-    return ctx.latest("egfr")
-
-
-def isn_classes(ctx: Context) -> frozenset[str]:
-    return frozenset(ctx.patient.biopsy.classes) if ctx.patient.biopsy else frozenset()
-
-
-def untreated_proliferative(ctx: Context) -> bool:
-    """Active class III/IV LN not yet treated: the patients who start initial therapy here."""
-    return (
-        ctx.assessment.phase == "untreated"
-        and bool(isn_classes(ctx) & PROLIFERATIVE)
-        and "VI" not in isn_classes(ctx)
-        and not any(ctx.has(c) for c in KIDNEY_FAILURE)
-    )
-
-
-def course_troubled(ctx: Context) -> bool:
-    """A flare, refractory disease or a missed milestone: refractory_flare decides what changes."""
-    a = ctx.assessment
-    return a.flare is not None or a.refractory is not None or any(m.status == "missed" for m in a.milestones)
-
-
-def meets(value: float, criterion: ValueCriterion) -> bool | None:
-    """Whether ``value`` meets a threshold; None when the guideline gives the bound as a range."""
-    bound = criterion.value
-    if isinstance(bound, tuple):
-        return None
-    comparisons = {
-        "<": value < bound, "<=": value <= bound, ">": value > bound, ">=": value >= bound,
-        "==": value == bound,
-    }
-    return comparisons[criterion.comparator]
-
-
-def drug_name(ctx: Context, therapy_id: str) -> str:
-    """The INN a plan line uses for a knowledge-base therapy."""
-    return ctx.kb.therapies[therapy_id].name
-
-
-def dose_parts(result: dosing.DoseResult, therapy_id: str) -> tuple[Dose | None, Because, list[Warning]]:
-    """A computed dose, or no dose with the reason in ``because`` and a warning saying what is missing."""
-    if isinstance(result, Dose):
-        return result, {}, []
-    because: Because = {"no_dose": result.reason, "missing": list(result.missing)}
-    warning = Warning(
-        code=f"no_dose:{therapy_id}", severity="warning", message=str(result), because=because,
-    )
-    return None, because, [warning]
-
-
-def propose(
-    ctx: Context,
-    therapy_id: str,
-    *,
-    category: Category,
-    action: Action,
-    statements: list[Statement],
-    text: str,
-    because: Because,
-    dose: dosing.DoseResult | None = None,
-    line_id: str | None = None,
-) -> Iterator[Line]:
-    """One recommendation line for ``therapy_id`` (with its dose, or why there is none)."""
-    planned, no_dose, warnings = dose_parts(dose, therapy_id) if dose is not None else (None, {}, [])
-    yield from warnings
-    yield Recommendation(
-        id=line_id or f"{category}-{therapy_id}-{action}",
-        category=category,
-        action=action,
-        drug=drug_name(ctx, therapy_id),
-        dose=planned,
-        strength=strength_of(statements, action),
-        text=text,
-        because={**because, **no_dose},
-        cites=ids(statements),
-        certainty=certainty_of(statements),
-    )
-
+from lncare.model.plan import Because
 
 # --- rules -------------------------------------------------------------------------------------------
 

@@ -15,7 +15,8 @@ from datetime import timedelta
 from lncare.engine import dosing
 from lncare.engine.context import Context
 from lncare.engine.rules import Line, rule
-from lncare.engine.rules.induction import course_troubled, drug_name, isn_classes, propose, unique
+from lncare.engine.rules.facts import course_troubled, isn_classes
+from lncare.engine.rules.lines import drug_name, propose, unique
 from lncare.knowledge.schema.statement import Statement
 from lncare.model.plan import Action, Because
 

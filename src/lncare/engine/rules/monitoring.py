@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from lncare.engine.context import Context
 from lncare.engine.rules import Line, rule
-from lncare.engine.rules.adjunct import usable
+from lncare.engine.rules.lines import usable
 from lncare.model.plan import MonitoringItem
 
 # Weeks in a month as lncare counts them (1/12 of a Julian year; knowledge schema TimePoint).

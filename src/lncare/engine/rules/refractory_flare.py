@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from lncare.engine.context import Context
 from lncare.engine.rules import Line, rule
-from lncare.engine.rules.adjunct import line, usable
+from lncare.engine.rules.lines import line, usable
 from lncare.model.plan import Warning
 
 ANTI_CD20 = ("rituximab", "obinutuzumab")

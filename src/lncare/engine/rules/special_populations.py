@@ -8,15 +8,14 @@ from collections.abc import Iterator
 from lncare.engine.context import Context
 from lncare.engine.kidney_function import egfr_on, kidney_failure
 from lncare.engine.rules import Line, rule
-from lncare.engine.rules.adjunct import (
+from lncare.engine.rules.facts import (
     PROTEINURIA_G_PER_G,
     REDUCED_EGFR,
     condition_holds,
-    line,
     prednisone_mg_per_day,
     taken_or_start,
-    usable,
 )
+from lncare.engine.rules.lines import line, usable
 from lncare.model.plan import Exclusion, Warning
 
 # Childhood-onset SLE: onset before 18 years (the ACR 2024 paediatric statements' population).

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from lncare.engine.context import Context
 from lncare.engine.rules import Line, rule
-from lncare.engine.rules.adjunct import condition_holds, line, prednisone_mg_per_day, taken_or_start, usable
+from lncare.engine.rules.facts import condition_holds, prednisone_mg_per_day, taken_or_start
+from lncare.engine.rules.lines import line, usable
 from lncare.model.plan import MonitoringItem, Warning
 
 # Therapy roles that make a patient "on immunosuppression" for the ACR 2022 vaccination guideline.
