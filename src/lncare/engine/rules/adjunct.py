@@ -21,11 +21,6 @@ from lncare.model.plan import Warning
 
 RAAS = ("ace-inhibitor", "arb")
 SGLT2 = ("dapagliflozin", "empagliflozin")
-# Nephrotic-range proteinuria, >= 3.5 g/day (KDIGO 2021 glomerular diseases guideline; KDIGO 2024 LN).
-NEPHROTIC_G_PER_G = 3.5
-# ACR 2024 (acr2024-gps-anticoagulation) names "low albumin" without a number; lncare uses the upper end
-# of KDIGO's 2.0-2.5 g/dL band (kdigo2024-text-anticoagulation, certainty R: UNVERIFIED number).
-LOW_ALBUMIN_G_DL = 2.5
 
 
 # --- rules ---------------------------------------------------------------------------------------
@@ -161,18 +156,26 @@ def lipids(ctx: Context) -> Iterator[Line]:
 
 @rule(implements=["acr2024-gps-anticoagulation", "kdigo2024-text-anticoagulation"])
 def anticoagulation_in_nephrotic_syndrome(ctx: Context) -> Iterator[Line]:
-    """Prophylactic anticoagulation discussed when albumin is low and proteinuria nephrotic."""
+    """Prophylactic anticoagulation discussed when albumin is low and proteinuria nephrotic.
+
+    ACR 2024 (acr2024-gps-anticoagulation) names "low albumin" without a number, and KDIGO's numeric band
+    is unverified; the line fires on the assessment's own findings (nephrotic-range proteinuria and albumin
+    below the reference interval, engine/kidney.py), so the thresholds live in one place and the line only
+    asks for a discussion, never starts a drug.
+    """
     statements = ctx.profile.find(topic="adjunct", therapies=["heparin"])
-    albumin, upcr = ctx.latest("albumin"), ctx.latest("upcr")
-    if not statements or albumin is None or upcr is None:
+    findings = {f.code: f for f in ctx.assessment.findings}
+    if not statements or not {"nephrotic_range_proteinuria", "hypoalbuminaemia"} <= findings.keys():
         return
-    if albumin < LOW_ALBUMIN_G_DL and upcr >= NEPHROTIC_G_PER_G:
-        yield line(
-            ctx,
-            statements,
-            id="anticoagulation-nephrotic",
-            category="referral",
-            action="consider",
-            text="Discuss prophylactic anticoagulation with nephrology: low albumin, nephrotic proteinuria",
-            because={"albumin_g_dl": albumin, "upcr_g_per_g": upcr},
-        )
+    yield line(
+        ctx,
+        statements,
+        id="anticoagulation-nephrotic",
+        category="referral",
+        action="consider",
+        text="Discuss prophylactic anticoagulation with nephrology: low albumin, nephrotic proteinuria",
+        because={
+            **findings["nephrotic_range_proteinuria"].because,
+            **findings["hypoalbuminaemia"].because,
+        },
+    )

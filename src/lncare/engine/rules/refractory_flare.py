@@ -17,7 +17,16 @@ ADD_ONS = ("belimumab", "voclosporin", "tacrolimus")
 
 
 def _refractory(ctx: Context) -> bool:
-    return ctx.assessment.refractory is not None
+    """Refractory by the profile's definition, or an inadequate response on treatment.
+
+    Every guideline acts on an inadequate response the same way it acts on refractory disease (check
+    adherence, switch or add): ACR 2024 calls it "not at least a partial response by 6-12 months" [V], KDIGO
+    2024 "neither complete nor partial response by 6-12 months" [S], EULAR 2019 switches non-responders.
+    The assessment judges "none" only from 6 months of treatment, so "none" here is that inadequate response.
+    """
+    a = ctx.assessment
+    inadequate = a.renal_response.status == "none" and a.phase in ("induction", "maintenance")
+    return a.refractory is not None or inadequate
 
 
 @rule(implements=["acr2024-gps-adherence", "kdigo2024-text-refractory"])
@@ -51,7 +60,11 @@ def escalate_refractory(ctx: Context) -> Iterator[Line]:
     if not _refractory(ctx):
         return
     finding = ctx.assessment.refractory
-    because = {"refractory": finding.code if finding else None, **(finding.because if finding else {})}
+    because = {
+        "refractory": finding.code if finding else None,
+        "renal_response": ctx.assessment.renal_response.status,
+        **(finding.because if finding else {}),
+    }
     for statement in ctx.profile.find(topic="refractory"):
         named = set(statement.therapies)
         for therapy_id in (*ANTI_CD20, *ADD_ONS):
