@@ -123,8 +123,22 @@ def propose(
     dose: dosing.DoseResult | None = None,
     line_id: str | None = None,
 ) -> Iterator[Line]:
-    """One recommendation line for ``therapy_id`` (with its dose, or why there is none)."""
+    """One recommendation line for ``therapy_id`` (with its dose, or why there is none).
+
+    A "continue" line carries the dose the patient takes: when the guideline's dose differs, the line says
+    so in ``because`` rather than showing a new dose under the word "continue".
+    """
     planned, no_dose, warnings = dose_parts(dose, therapy_id) if dose is not None else (None, {}, [])
+    taken = ctx.takes(therapy_id) if action == "continue" and planned is not None else None
+    if planned is not None and taken is not None and taken.dose_mg is not None and (
+        (planned.amount, planned.frequency) != (taken.dose_mg, taken.frequency)
+    ):
+        because = {**because, "guideline_dose": f"{planned.amount:g} {planned.unit} {planned.frequency}: "
+                   f"{planned.basis}"}
+        planned = Dose(
+            amount=taken.dose_mg, unit="mg", frequency=taken.frequency, route=taken.route,
+            basis="the patient's current prescription (the guideline's dose is under 'because')",
+        )
     yield from warnings
     yield Recommendation(
         id=line_id or f"{category}-{therapy_id}-{action}",
