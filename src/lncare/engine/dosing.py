@@ -264,7 +264,18 @@ def _route(route: str) -> Literal["oral", "iv", "sc"]:
 def _source(
     ctx: Context, therapy: Therapy, setting: str, statement: Statement | None, regimen: str | None
 ) -> DoseSource | None:
-    """The statement's doses for the drug when it gives usable ones, else the regimen for the setting."""
+    """The statement's doses for the drug when it gives usable ones, else the regimen for the setting.
+
+    It depends on the profile and the knowledge base only, never on the patient: worked out once per
+    profile (the profile is built from the same knowledge base as the context).
+    """
+    key = ("dose-source", therapy.id, setting, statement.id if statement is not None else None, regimen)
+    return ctx.profile.derived(key, lambda: _find_source(ctx, therapy, setting, statement, regimen))
+
+
+def _find_source(
+    ctx: Context, therapy: Therapy, setting: str, statement: Statement | None, regimen: str | None
+) -> DoseSource | None:
     if statement is not None and statement.usable and regimen is None:
         steps = tuple(from_statement(d) for d in statement.doses if d.drug == therapy.id)
         if steps:

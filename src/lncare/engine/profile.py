@@ -8,10 +8,10 @@ exactly where the knowledge base says the guidelines differ.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import get_args
+from typing import TypeVar, get_args
 
 from lncare.errors import InputError, one_of
 from lncare.knowledge import KnowledgeBase, load
@@ -22,6 +22,8 @@ from lncare.knowledge.schema.statement import Statement
 # Profiles a user may choose. eular2025 stays out until its full text is verified (DESIGN.md principle 4).
 PROFILES: tuple[str, ...] = ("eular2023", "kdigo2024", "acr2024")
 DEFAULT_PROFILE = "eular2023"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class Profile:
     _found: dict[tuple[object, ...], tuple[Statement, ...]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    _by_concept: dict[str, tuple[Definition, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _derived: dict[Hashable, object] = field(default_factory=dict, repr=False, compare=False)
 
     def statement(self, statement_id: str) -> Statement | None:
         """The statement if this profile applies it and a rule may rest on it, else None."""
@@ -66,7 +70,18 @@ class Profile:
 
     def definitions_for(self, concept: str) -> tuple[Definition, ...]:
         """Usable definitions of ``concept`` (renal_response, milestone, flare, ...) in this profile."""
-        return tuple(d for d in self.definitions if d.concept == concept)
+        found = self._by_concept.get(concept)
+        if found is None:
+            found = self._by_concept[concept] = tuple(d for d in self.definitions if d.concept == concept)
+        return found
+
+    def derived(self, key: Hashable, make: Callable[[], T]) -> T:
+        """``make()``, computed once per profile for ``key``: for answers that depend only on the profile
+        and its knowledge base (a drug's regimen for a setting), which every patient would otherwise
+        recompute. ``key`` must name everything ``make`` reads besides the profile."""
+        if key not in self._derived:
+            self._derived[key] = make()
+        return self._derived[key]  # type: ignore[return-value]
 
 
 def profile(name: str, kb: KnowledgeBase | None = None) -> Profile:
