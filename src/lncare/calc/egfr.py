@@ -48,6 +48,15 @@ SCHWARTZ_AGE: Final = (1.0, 18.0)
 
 _CREATININE = lab_test("creatinine")
 _CYSTATIN_C = lab_test("cystatin_c")
+# The messages of the plausibility checks, formatted once: eGFR is estimated for every lab date of
+# every patient the engine sees, and the checks pass almost always.
+_CREATININE_RANGE: Final = (
+    f"the plausible range {_CREATININE.low:g} to {_CREATININE.high:g} mg/dL "
+    f"({_CREATININE.low * CREATININE_UMOL_PER_MG_DL:g} to "
+    f"{_CREATININE.high * CREATININE_UMOL_PER_MG_DL:g} umol/L)"
+)
+_CYSTATIN_C_RANGE: Final = f"the plausible range {_CYSTATIN_C.low:g} to {_CYSTATIN_C.high:g} mg/L"
+_HEIGHT_RANGE: Final = f"the plausible range {HEIGHT_CM_RANGE[0]:g} to {HEIGHT_CM_RANGE[1]:g} cm"
 
 
 @dataclass(frozen=True)
@@ -175,20 +184,15 @@ def _validate(
     if creatinine is not None:
         scr = to_canonical("creatinine", _number("creatinine", creatinine), creatinine_unit,
                            field="creatinine_unit")
-        _within("creatinine", creatinine, scr, (_CREATININE.low, _CREATININE.high),
-                f"the plausible range {_CREATININE.low:g} to {_CREATININE.high:g} mg/dL "
-                f"({_CREATININE.low * CREATININE_UMOL_PER_MG_DL:g} to "
-                f"{_CREATININE.high * CREATININE_UMOL_PER_MG_DL:g} umol/L)")
+        _within("creatinine", creatinine, scr, (_CREATININE.low, _CREATININE.high), _CREATININE_RANGE)
     cys = None
     if cystatin_c is not None:
         cys = _number("cystatin_c", cystatin_c)
-        _within("cystatin_c", cystatin_c, cys, (_CYSTATIN_C.low, _CYSTATIN_C.high),
-                f"the plausible range {_CYSTATIN_C.low:g} to {_CYSTATIN_C.high:g} mg/L")
+        _within("cystatin_c", cystatin_c, cys, (_CYSTATIN_C.low, _CYSTATIN_C.high), _CYSTATIN_C_RANGE)
     height = None
     if height_cm is not None:
         height = _number("height_cm", height_cm)
-        _within("height_cm", height_cm, height, HEIGHT_CM_RANGE,
-                f"the plausible range {HEIGHT_CM_RANGE[0]:g} to {HEIGHT_CM_RANGE[1]:g} cm")
+        _within("height_cm", height_cm, height, HEIGHT_CM_RANGE, _HEIGHT_RANGE)
     return _Inputs(years, _sex(sex), scr, cys, height)
 
 
