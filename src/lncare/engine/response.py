@@ -321,9 +321,10 @@ def flare(judge: Judge, as_of: date) -> Flare | None:
     if not defs:
         return None
     judged = judge.facts_at(as_of)
-    # Table 29's "baseline" is the value before the flare, not the start of the induction.
+    # Table 29's "baseline" and Moroni's "previous value" are the values before the flare (in remission),
+    # not the start of the induction nor the last reading: a flare that builds over two visits still counts.
     pre_flare = judge.pre_flare(as_of)
-    reference = {**judged.reference, "baseline": pre_flare, "pre_flare": pre_flare}
+    reference = {**judged.reference, "baseline": pre_flare, "previous": pre_flare, "pre_flare": pre_flare}
     facts = Facts(judged.current, reference, judged.findings, judged.definition)
     met: dict[str, tuple[Definition, Verdict]] = {}
     for definition in defs:
@@ -331,11 +332,12 @@ def flare(judge: Judge, as_of: date) -> Flare | None:
         if verdict.holds:
             met[definition.outcome] = (definition, verdict)
     kind = "nephritic" if "nephritic" in met else "proteinuric" if "proteinuric" in met else None
-    if kind is None:
-        return None
-    definition, verdict = met[kind]
     severity = next((g for g in ("severe", "moderate", "mild") if g in met), None)
-    graded = [met[severity][0]] if severity else []
+    key = kind or severity
+    if key is None:
+        return None
+    definition, verdict = met[key]
+    graded = [met[severity][0]] if severity and kind else []
     return Flare(
         kind=kind,
         severity=severity,

@@ -63,9 +63,13 @@ class Milestone(PlanModel):
 
 
 class Flare(PlanModel):
-    """A renal flare: proteinuric or nephritic, with a severity where the definition grades it."""
+    """A renal flare: proteinuric or nephritic, with a severity where the definition grades it.
 
-    kind: Literal["proteinuric", "nephritic"]
+    ``kind`` is None when the profile's definitions grade a flare without typing it (KDIGO 2012 Table 29
+    grades mild, moderate and severe flares; the Moroni definitions type them nephritic or proteinuric).
+    """
+
+    kind: Literal["proteinuric", "nephritic"] | None
     severity: str | None = None
     definition: str
     because: Because = Field(default_factory=dict)
