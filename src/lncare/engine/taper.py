@@ -83,11 +83,24 @@ def _dose(ctx: Context, steps: tuple[DoseStep, ...], basis: str, cites: tuple[st
                 schedule=steps, cites=cites)
 
 
+# Two prescriptions belong to one course when the second starts within this many days of the first's end:
+# a taper is written as a chain of prescriptions, one per step (lncare's reading; a longer gap starts anew).
+COURSE_GAP_DAYS = 14
+
+
 def _course_start(ctx: Context) -> date:
-    """The first day of the current prednisone course, else ``as_of`` (a new course starts today)."""
-    taken = [ctx.takes(t) for t in PREDNISONE_LIKE]
-    starts = [m.start for m in taken if m is not None]
-    return min(starts) if starts else ctx.as_of
+    """The first day of the current prednisone course (the chain of step prescriptions the patient is on
+    now), else ``as_of`` (a new course starts today). The taper table is dated from this day, so a patient
+    mid-taper is placed at the right row rather than restarted at the top."""
+    if not any(ctx.takes(t) for t in PREDNISONE_LIKE):
+        return ctx.as_of
+    rows = sorted((m for t in PREDNISONE_LIKE for m in ctx.ever.get(t, [])), key=lambda m: m.start)
+    start = rows[-1].start
+    for earlier in reversed(rows[:-1]):
+        if earlier.end is not None and (start - earlier.end).days > COURSE_GAP_DAYS:
+            break
+        start = min(start, earlier.start)
+    return start
 
 
 def _table(ctx: Context) -> tuple[Statement, list[StatementDose]] | None:
