@@ -7,13 +7,14 @@ raises :class:`~lncare.errors.InputError`; ``lncare.cli.main`` prints it as one 
 import json
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from lncare.errors import InputError, one_of
 from lncare.evidence.csvinput import read_arms, read_pairwise
 from lncare.evidence.effects import BinaryStudy
+from lncare.evidence.lupus_report import json_safe
 from lncare.evidence.meta import METHODS, MetaResult, meta_analysis
 from lncare.evidence.nma import NetworkResult, SmallValues, netmeta
 from lncare.evidence.plots import forest_plot, league_heatmap, network_graph
@@ -29,17 +30,6 @@ def _choice(option: str, value: str, allowed: tuple[str, ...]) -> str:
     if upper not in allowed:
         raise InputError(option, value, f"is not accepted (use {one_of(list(allowed))})")
     return upper
-
-
-def _clean(value: Any) -> Any:
-    # JSON has no NaN or infinity: an undefined quantity is null
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    return value
 
 
 def _num(value: float | None, digits: int = 4) -> str:
@@ -75,7 +65,7 @@ def meta_command(
     if forest is not None:
         forest_plot(result, forest)
     if as_json:
-        typer.echo(json.dumps(_clean(result.to_json()), indent=2))
+        typer.echo(json.dumps(json_safe(result.to_json()), indent=2))
     else:
         typer.echo(_meta_summary(result))
 
@@ -137,7 +127,7 @@ def nma_command(
         network_graph(result, plot)
         league_heatmap(result, plot.with_name(f"{plot.stem}-league{plot.suffix}"), random)
     if as_json:
-        typer.echo(json.dumps(_clean(result.to_json(ref, random)), indent=2))
+        typer.echo(json.dumps(json_safe(result.to_json(ref, random)), indent=2))
     else:
         typer.echo(_nma_summary(result, ref, random))
 

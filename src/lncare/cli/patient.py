@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from lncare.errors import InputError
+from lncare.cli.plan import parse_as_of
 from lncare.model import Lab, Medication, Patient, load_patient, patient_json_schema
 
 app = typer.Typer(help="Patient records: validate, convert units, export the JSON Schema.",
@@ -25,7 +25,7 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
     """Load and validate a record; show age, biopsy, latest labs, active medications and notices."""
-    day = _parse_as_of(as_of)
+    day = parse_as_of(as_of)
     patient = load_patient(file, as_of=day)
     facts = summary(patient, day)
     if as_json:
@@ -66,15 +66,6 @@ def summary(patient: Patient, as_of: date) -> dict[str, Any]:
         "notices": list(patient.notices),
         "patient": patient.model_dump(mode="json"),
     }
-
-
-def _parse_as_of(text: str | None) -> date:
-    if text is None:
-        return date.today()  # the CLI is an adapter; the engine itself never reads the clock
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError("--as-of", text, "is not a date (use YYYY-MM-DD, e.g. 2026-11-27)") from None
 
 
 def _lab_facts(lab: Lab) -> dict[str, Any]:

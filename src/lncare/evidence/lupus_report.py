@@ -78,19 +78,19 @@ def _pooled_json(p: Pooled) -> dict[str, Any]:
     return {
         "label": p.label,
         "k": p.odds_ratio.k,
-        "or": _clean(p.odds_ratio.to_json()),
-        "rd": _clean(p.risk_difference.to_json()),
+        "or": json_safe(p.odds_ratio.to_json()),
+        "rd": json_safe(p.risk_difference.to_json()),
     }
 
 
-def _clean(value: Any) -> Any:
-    # JSON has no NaN or infinity: an undefined quantity is null
+def json_safe(value: Any) -> Any:
+    """``value`` with NaN and infinities as None: JSON has neither, and an undefined quantity is null."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_clean(v) for v in value]
+        return [json_safe(v) for v in value]
     return value
 
 
