@@ -98,11 +98,17 @@ def _combine(node: AllOf | AnyOf, facts: Facts, out: Verdict) -> Truth:
     # Keep only the gaps of the items that left this node open: a missing 24-h protein does not matter
     # when the UPCR branch of the same any_of already decided it.
     results: list[tuple[Truth, list[str]]] = []
+    gaps = out.gaps
     for item in node.items:
-        gaps_before = len(out.gaps)
-        results.append((_eval(item, facts, out), out.gaps[gaps_before:]))
-        del out.gaps[gaps_before:]
-    if isinstance(node, AnyOf):
+        gaps_before = len(gaps)
+        truth = _eval(item, facts, out)
+        if len(gaps) == gaps_before:  # the usual case: nothing to move aside
+            results.append((truth, _NO_GAPS))
+            continue
+        results.append((truth, gaps[gaps_before:]))
+        del gaps[gaps_before:]
+    any_of = isinstance(node, AnyOf)
+    if any_of:
         # An alternative the record never measures (a 24-h collection next to the UPCR) cannot leave
         # an any_of open; only the alternatives the record does measure decide it.
         measured = [
@@ -110,13 +116,15 @@ def _combine(node: AllOf | AnyOf, facts: Facts, out: Verdict) -> Truth:
         ]
         results = measured or results
     truths = [truth for truth, _ in results]
-    decisive = not isinstance(node, AllOf)
-    if decisive in truths:
-        return decisive
+    if any_of in truths:  # any_of: one true decides it; all_of: one false does
+        return any_of
     if None in truths:
-        out.gaps.extend(g for truth, gaps in results if truth is None for g in gaps)
+        gaps.extend(g for truth, item_gaps in results if truth is None for g in item_gaps)
         return None
-    return not decisive
+    return not any_of
+
+
+_NO_GAPS: list[str] = []  # shared and never written to: an item that left no gap
 
 
 def _lookup(measure: str, at: str, facts: Facts) -> float | None:

@@ -65,6 +65,8 @@ class Judge:
     def __post_init__(self) -> None:
         self.baseline = self._baseline()
         self._facts: dict[date, Facts] = {}
+        # The facts, the pre-flare values and every ``because`` ask for the same days' values again.
+        self._current: dict[date, dict[str, tuple[date, float]]] = {}
 
     def _baseline(self) -> dict[str, tuple[date, float]]:
         if self.baseline_day is None:
@@ -80,6 +82,13 @@ class Judge:
         return found
 
     def current_at(self, day: date) -> dict[str, tuple[date, float]]:
+        """Test -> (date, value) of the recent values on ``day`` (callers must not change it)."""
+        found = self._current.get(day)
+        if found is None:
+            found = self._current[day] = self._find_current(day)
+        return found
+
+    def _find_current(self, day: date) -> dict[str, tuple[date, float]]:
         found = {}
         for test in LAB_MEASURES:
             point = self.obs.on_or_before(test, day, RECENT_DAYS)
