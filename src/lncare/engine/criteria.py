@@ -72,20 +72,21 @@ def evaluate(criterion: Criterion, facts: Facts) -> Verdict:
 
 
 def _eval(node: Criterion, facts: Facts, out: Verdict) -> Truth:
-    if isinstance(node, AllOf | AnyOf):
-        return _combine(node, facts, out)
-    if isinstance(node, ValueCriterion):
-        return _value(node, facts, out)
-    if isinstance(node, ChangeCriterion):
-        return _change(node, facts, out)
-    if isinstance(node, FindingCriterion):
-        present = facts.findings.get(node.finding)
-        out.used[node.finding] = present
-        if present is None:
-            out.gaps.append(f"{node.finding} not known")
-            return None
-        return present == node.present
-    assert isinstance(node, DefinitionCriterion)
+    # Dispatch on the exact node class: this runs for every node of every definition judged per patient.
+    judge: Callable[[Any, Facts, Verdict], Truth] = _BY_KIND[type(node)]
+    return judge(node, facts, out)
+
+
+def _finding(node: FindingCriterion, facts: Facts, out: Verdict) -> Truth:
+    present = facts.findings.get(node.finding)
+    out.used[node.finding] = present
+    if present is None:
+        out.gaps.append(f"{node.finding} not known")
+        return None
+    return present == node.present
+
+
+def _definition(node: DefinitionCriterion, facts: Facts, out: Verdict) -> Truth:
     met = facts.definition(node.definition)
     out.used[f"definition:{node.definition}"] = met
     if met is None:
@@ -169,6 +170,16 @@ def _change(node: ChangeCriterion, facts: Facts, out: Verdict) -> Truth:
             f"{_bound(node.value)} {node.unit}"
         )
     return result
+
+
+_BY_KIND: dict[type, Callable[[Any, Facts, Verdict], Truth]] = {
+    AllOf: _combine,
+    AnyOf: _combine,
+    ValueCriterion: _value,
+    ChangeCriterion: _change,
+    FindingCriterion: _finding,
+    DefinitionCriterion: _definition,
+}
 
 
 def _no(measure: str, what: str, facts: Facts) -> str:
