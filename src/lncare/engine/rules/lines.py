@@ -69,6 +69,17 @@ def usable(ctx: Context, statement_ids: Iterable[str]) -> list[Statement]:
     return [s for s in found if s is not None]
 
 
+def grading(
+    ctx: Context, statements: Sequence[Statement], action: Action
+) -> tuple[Strength, tuple[str, ...], Certainty]:
+    """(strength, cites, certainty) of a line resting on ``statements``: knowledge-base facts alone, so
+    each profile works them out once per set of statements and action instead of once per patient."""
+    key = ("grading", action, *(s.id for s in statements))
+    return ctx.profile.derived(
+        key, lambda: (strength_of(statements, action), ids(statements), certainty_of(statements))
+    )
+
+
 def drug_name(ctx: Context, therapy_id: str) -> str:
     """The INN a plan line uses for a knowledge-base therapy."""
     return ctx.kb.therapies[therapy_id].name
@@ -87,16 +98,18 @@ def line(
     strength: Strength | None = None,
 ) -> Recommendation:
     """A recommendation citing ``statements`` (a drug-free line, or a drug line without a dose)."""
-    return Recommendation(
+    graded, cites, certainty = grading(ctx, statements, action)
+    return Recommendation.trusted(
         id=id,
         category=category,
         action=action,
         drug=drug,
+        dose=None,
         text=text,
         because=dict(because),
-        strength=strength or strength_of(statements, action),
-        cites=ids(statements),
-        certainty=certainty_of(statements),
+        strength=strength or graded,
+        cites=cites,
+        certainty=certainty,
     )
 
 
@@ -140,15 +153,16 @@ def propose(
             basis="the patient's current prescription (the guideline's dose is under 'because')",
         )
     yield from warnings
-    yield Recommendation(
+    strength, cites, certainty = grading(ctx, statements, action)
+    yield Recommendation.trusted(
         id=line_id or f"{category}-{therapy_id}-{action}",
         category=category,
         action=action,
         drug=drug_name(ctx, therapy_id),
         dose=planned,
-        strength=strength_of(statements, action),
+        strength=strength,
         text=text,
         because={**because, **no_dose},
-        cites=ids(statements),
-        certainty=certainty_of(statements),
+        cites=cites,
+        certainty=certainty,
     )
