@@ -57,6 +57,7 @@ class _Review:
     new: dict[str, Therapy]
     excluded: dict[str, Exclusion] = field(default_factory=dict)
     warned: dict[str, Warning] = field(default_factory=dict)
+    states: set[str] = field(default_factory=set)  # the patient's conditions, read once per review
 
     def exclude(self, therapy: Therapy, reason: str, because: Mapping[str, object], facts: Sequence[Fact],
                 words: Sequence[str] = ()) -> None:
@@ -108,7 +109,7 @@ def review(ctx: Context, proposed: Sequence[Recommendation]) -> _Review:
         therapy = ctx.therapy(line.drug) if line.drug and line.action in GIVING_ACTIONS else None
         if therapy is not None and therapy.id not in current:
             new[therapy.id] = therapy
-    found = _Review(ctx, current, new)
+    found = _Review(ctx, current, new, states=_patient_conditions(ctx))
     for therapy in found.in_play().values():
         _allergy(found, therapy)
         _pregnancy(found, therapy)
@@ -175,7 +176,7 @@ def _patient_conditions(ctx: Context) -> set[str]:
 
 
 def _contraindications(found: _Review, therapy: Therapy) -> None:
-    states = _patient_conditions(found.ctx)
+    states = found.states
     for item in therapy.contraindications:
         if item.condition not in states:
             continue
@@ -365,7 +366,7 @@ def _statements_saying(ctx: Context, therapy_id: str, words: Sequence[str]) -> t
     """Ids of the profile's statements on ``therapy_id`` that speak of any of ``words``."""
     if not words:
         return ()
-    return tuple(
+    return ctx.profile.derived(("saying", therapy_id, tuple(words)), lambda: tuple(
         s.id for s in ctx.profile.find(therapies=[therapy_id])
         if any(word in s.paraphrase.lower() for word in words)
-    )
+    ))
