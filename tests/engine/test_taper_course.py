@@ -49,3 +49,14 @@ def test_a_gap_starts_a_new_course() -> None:
     assert doses and all(d.schedule[0].start == date(2026, 11, 13) for d in doses)
     # Day 14 of the course is week 3 of the table: 0.3 mg/kg x 60 kg = 18 mg, rounded down to 17.5 mg.
     assert doses[0].amount == 17.5
+
+
+def test_a_raised_dose_is_a_new_bridging_course_not_a_missed_target() -> None:
+    # On 5 mg/day for two years, raised to 20 mg two days ago for renal activity: the maintenance ceiling
+    # (EULAR 2023: <= 5 mg/day) and the 6-month target (ACR 2024) count from the raise, so no profile
+    # tells the patient to drop straight back to 5 mg (guidelines.md section 3.2).
+    steps = [("2024-06-01", "2026-11-24", 5.0), ("2026-11-25", None, 20.0)]
+    for guideline in ("eular2023", "kdigo2024", "acr2024"):
+        plan = recommend(_patient(steps), AS_OF, guideline)
+        assert not [r for r in plan.recommendations if r.drug == "prednisone" and r.action == "decrease"]
+        assert "gc_above_target" not in {w.code for w in plan.warnings}

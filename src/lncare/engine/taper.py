@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from lncare.engine.context import Context
 from lncare.engine.dosing import DoseResult, NoDose, compute, dose_for, from_statement, source_of
 from lncare.engine.schedule import week_end, week_start
+from lncare.engine.treatment import DOSES_PER_DAY
 from lncare.knowledge.schema.statement import Dose as StatementDose
 from lncare.knowledge.schema.statement import Statement
+from lncare.model.medication import Medication
 from lncare.model.plan import Dose, DoseStep
 
 PREDNISONE = "prednisone"
@@ -37,7 +40,7 @@ def prednisone_plan(ctx: Context) -> DoseResult:
     table = _table(ctx)
     if weight is None:
         return NoDose(PREDNISONE, "weight missing: no weight-based glucocorticoid dose", ("weight_kg",))
-    start = _course_start(ctx)
+    start = course(ctx).start
     if table is not None:
         statement, rows = table
         rows_dated = tuple(_row_step(start, row, weight) for row in rows)
@@ -88,19 +91,38 @@ def _dose(ctx: Context, steps: tuple[DoseStep, ...], basis: str, cites: tuple[st
 COURSE_GAP_DAYS = 14
 
 
-def _course_start(ctx: Context) -> date:
-    """The first day of the current prednisone course (the chain of step prescriptions the patient is on
-    now), else ``as_of`` (a new course starts today). The taper table is dated from this day, so a patient
-    mid-taper is placed at the right row rather than restarted at the top."""
+@dataclass(frozen=True)
+class Course:
+    start: date
+    raised: bool  # the course began by raising the dose above the previous prescription (a re-escalation)
+
+
+def course(ctx: Context) -> Course:
+    """The current oral glucocorticoid course (starting today when the patient takes none).
+
+    A taper is written as a chain of prescriptions, each step lower than the last; the chain ends going back
+    at a gap of more than COURSE_GAP_DAYS or at a step that was lower than the one after it (a dose raised
+    again is a new course: a re-escalation, e.g. for a flare). The taper table and the guideline's dose
+    targets are dated from its start, so a patient mid-taper is placed at the right row, and a patient just
+    re-escalated is not told to drop to the old course's target.
+    """
     if not any(ctx.takes(t) for t in PREDNISONE_LIKE):
-        return ctx.as_of
+        return Course(ctx.as_of, raised=False)
     rows = sorted((m for t in PREDNISONE_LIKE for m in ctx.ever.get(t, [])), key=lambda m: m.start)
-    start = rows[-1].start
+    later = rows[-1]
     for earlier in reversed(rows[:-1]):
-        if earlier.end is not None and (start - earlier.end).days > COURSE_GAP_DAYS:
+        if earlier.end is not None and (later.start - earlier.end).days > COURSE_GAP_DAYS:
             break
-        start = min(start, earlier.start)
-    return start
+        if _daily_mg(earlier) < _daily_mg(later):
+            return Course(later.start, raised=True)
+        later = earlier
+    return Course(later.start, raised=False)
+
+
+def _daily_mg(medication: Medication) -> float:
+    # Doses in mg/kg stay comparable among themselves; a missing mg amount never ends a course by itself.
+    amount = medication.dose_mg if medication.dose_mg is not None else medication.dose
+    return amount * DOSES_PER_DAY[medication.frequency]
 
 
 def _table(ctx: Context) -> tuple[Statement, list[StatementDose]] | None:

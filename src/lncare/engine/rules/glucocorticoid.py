@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from lncare.engine import dosing
+from lncare.engine import dosing, taper
 from lncare.engine.context import Context
 from lncare.engine.rules import Line, rule
 from lncare.engine.rules.facts import isn_classes, meets, untreated_proliferative
@@ -49,6 +49,16 @@ def targets(ctx: Context) -> list[tuple[Statement, Condition, ValueCriterion]]:
             if isinstance(criterion, ValueCriterion) and criterion.measure == "prednisone_dose":
                 found.append((statement, condition, criterion))
     return found
+
+
+def _weeks_on_glucocorticoid(ctx: Context) -> float | None:
+    """Weeks on this course of treatment: targets such as "<= 5 mg/day by 6 months" count from the induction
+    start, and from the raise when the glucocorticoid was re-escalated since (a new bridging course)."""
+    a = ctx.assessment
+    current = taper.course(ctx)
+    if current.raised and (a.induction_start is None or current.start > a.induction_start):
+        return round((ctx.as_of - current.start).days / 7, 1)
+    return a.weeks_on_treatment
 
 
 def _lower(ctx: Context, drug: str, current: float) -> dosing.DoseResult:
@@ -107,12 +117,16 @@ def glucocorticoid_taper(ctx: Context) -> Iterator[Line]:
         return
     current = exposure.current_mg_per_day
     drug = next((t for t in ORAL if ctx.takes(t) is not None), PREDNISONE)
+    weeks = _weeks_on_glucocorticoid(ctx)
+    # A course raised again during maintenance (e.g. for activity) is a new bridge: its dated targets apply,
+    # the maintenance ceiling only once that course has tapered (guidelines.md section 3.2).
+    reescalated = taper.course(ctx).raised
     missed = []
     for statement, condition, criterion in targets(ctx):
         due = (
-            condition.by.weeks <= a.weeks_on_treatment
-            if condition.by is not None and a.weeks_on_treatment is not None
-            else condition.by is None and a.phase == "maintenance"
+            condition.by.weeks <= weeks
+            if condition.by is not None and weeks is not None
+            else condition.by is None and a.phase == "maintenance" and not reescalated
         )
         if due and meets(current, criterion) is False:
             missed.append((statement, condition, criterion))
@@ -120,6 +134,7 @@ def glucocorticoid_taper(ctx: Context) -> Iterator[Line]:
         statements = unique(s for s, _, _ in missed)
         because: Because = {
             "prednisone_equivalent_mg_per_day": current, "weeks_on_treatment": a.weeks_on_treatment,
+            "weeks_on_glucocorticoid_course": weeks,
             "phase": a.phase,
             "targets_missed": [
                 f"{c.name}: {k.comparator} {k.value:g} mg/day" + _by(c) for _, c, k in missed
