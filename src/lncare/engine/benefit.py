@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from lncare.engine.context import Context
 from lncare.engine.trial_match import Entry, entry_rules, population_match
+from lncare.evidence.lupus import CHOSEN_ARMS
 from lncare.evidence.trial_results import Comparison, renal_results
 from lncare.knowledge import KnowledgeBase
 from lncare.model.plan import Exclusion, Option, Recommendation, TrialEvidence
@@ -130,6 +131,8 @@ def _index(kb: KnowledgeBase) -> Mapping[str, tuple[_Figure, ...]]:
         usable = c.study_type == "rct" or (
             c.study_type in ("post-hoc", "subgroup") and bool(trial.population.inclusion)
         )
+        # A dose-finding trial speaks for the plan only through its arm at the dose the plan gives.
+        usable = usable and CHOSEN_ARMS.get(c.trial, c.treatment.arm) == c.treatment.arm
         if usable:
             index.setdefault(c.therapy, []).append(_Figure(c, entry_rules(trial, parent)))
     return {therapy: tuple(figures) for therapy, figures in index.items()}

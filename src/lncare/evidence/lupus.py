@@ -27,6 +27,8 @@ from lncare.knowledge import KnowledgeBase
 METHOD = "REML"  # metafor rma() default
 
 # Experimental arm to use where a trial tested several doses of the drug (see module docstring).
+# Dose-finding trials enter through the arm at the approved dose only (AURA-LV: voclosporin 23.7 mg twice
+# daily, the Lupkynis label dose; the 39.5 mg arm was not taken forward), so a placebo arm counts once.
 CHOSEN_ARMS: dict[str, str] = {"aura-lv": "voclosporin-low"}
 
 
