@@ -146,7 +146,7 @@ def proteinuria_findings(obs: Observations) -> list[Finding]:
         latest = obs.latest(test)
         if latest is not None and latest[1] >= NEPHROTIC_G_PER_DAY:
             findings.append(
-                Finding(
+                Finding.trusted(
                     code="nephrotic_range_proteinuria",
                     message=f"Nephrotic-range proteinuria: {test} {latest[1]:g} {unit} (>= 3.5)",
                     because={
@@ -161,7 +161,7 @@ def proteinuria_findings(obs: Observations) -> list[Finding]:
     if albumin is not None and albumin[1] < ALBUMIN_LOW_G_DL:
         severe = albumin[1] < ALBUMIN_NEPHROTIC_G_DL
         findings.append(
-            Finding(
+            Finding.trusted(
                 code="hypoalbuminaemia",
                 message=f"Serum albumin {albumin[1]:g} g/dL" + (" (below 3.0 g/dL)" if severe else ""),
                 because={
@@ -178,7 +178,7 @@ def egfr_findings(egfr: Egfr | None) -> list[Finding]:
     if egfr is None or egfr.slope_per_year is None or egfr.slope_per_year >= -RAPID_DECLINE_PER_YEAR:
         return []
     return [
-        Finding(
+        Finding.trusted(
             code="egfr_rapid_decline",
             message=f"eGFR falling by {-egfr.slope_per_year:g} mL/min/1.73 m2 per year "
             "over the last 12 months",
@@ -203,7 +203,7 @@ def serology_findings(obs: Observations) -> list[Finding]:
             "stable" if abs(change) < SEROLOGY_STABLE_PERCENT else "rising" if change > 0 else "falling"
         )
         findings.append(
-            Finding(
+            Finding.trusted(
                 code=f"{test}_{direction}",
                 message=f"{label} {direction}: {previous[1]:g} -> {latest[1]:g} ({change:+.0f} %)",
                 because={

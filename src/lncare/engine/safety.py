@@ -63,7 +63,7 @@ class _Review:
                 words: Sequence[str] = ()) -> None:
         if therapy.id in self.excluded:
             return
-        self.excluded[therapy.id] = Exclusion(
+        self.excluded[therapy.id] = Exclusion.trusted(
             drug=therapy.name, reason=reason,
             because={**because, "sources": _sources(facts)},
             cites=_statements_saying(self.ctx, therapy.id, words),
@@ -73,8 +73,8 @@ class _Review:
              facts: Sequence[Fact] = (), cites: Sequence[str] = ()) -> None:
         if code not in self.warned:
             extra = {"sources": _sources(facts)} if facts else {}
-            self.warned[code] = Warning(code=code, severity=severity, message=message,
-                                        because={**because, **extra}, cites=tuple(cites))
+            self.warned[code] = Warning.trusted(code=code, severity=severity, message=message,
+                                                because={**because, **extra}, cites=tuple(cites))
 
     def unconfirmed(self, therapy: Therapy, kind: str, what: str) -> None:
         self.warn(f"unconfirmed-{kind}-{therapy.id}", "info",

@@ -59,6 +59,11 @@ class Finding(PlanModel):
     because: Because = Field(default_factory=dict)
     cites: tuple[str, ...] = ()
 
+    @classmethod
+    def trusted(cls, *, code: str, message: str, because: Because, cites: tuple[str, ...] = ()) -> Finding:
+        """A finding built from typed values without re-validating them (``because``: a fresh dict)."""
+        return _trusted(cls, {"code": code, "message": message, "because": because, "cites": cites})
+
 
 class RenalResponse(PlanModel):
     """Renal response at ``as_of`` by the profile's definitions, or why it cannot be judged."""
@@ -190,6 +195,13 @@ class Warning(PlanModel):
     because: Because = Field(default_factory=dict)
     cites: tuple[str, ...] = ()
 
+    @classmethod
+    def trusted(cls, *, code: str, severity: Severity, message: str, because: Because,
+                cites: tuple[str, ...] = ()) -> Warning:
+        """A warning built from typed values without re-validating them (``because``: a fresh dict)."""
+        return _trusted(cls, {"code": code, "severity": severity, "message": message, "because": because,
+                              "cites": cites})
+
 
 class Exclusion(PlanModel):
     """A drug the plan will not give, and why (contraindication, interaction, missing safety data)."""
@@ -199,12 +211,25 @@ class Exclusion(PlanModel):
     because: Because = Field(default_factory=dict)
     cites: tuple[str, ...] = ()
 
+    @classmethod
+    def trusted(cls, *, drug: str, reason: str, because: Because, cites: tuple[str, ...] = ()) -> Exclusion:
+        """An exclusion built from typed values without re-validating them (``because``: a fresh dict)."""
+        return _trusted(cls, {"drug": drug, "reason": reason, "because": because, "cites": cites})
+
 
 class MonitoringItem(PlanModel):
     test: str
     every_weeks: float
     because: Because = Field(default_factory=dict)
     cites: tuple[str, ...] = ()
+
+    @classmethod
+    def trusted(cls, *, test: str, every_weeks: float, because: Because,
+                cites: tuple[str, ...] = ()) -> MonitoringItem:
+        """An item built from typed values without re-validating them (``because``: a fresh dict).
+        ``every_weeks`` is made a float, as validation would make it."""
+        return _trusted(cls, {"test": test, "every_weeks": float(every_weeks), "because": because,
+                              "cites": cites})
 
 
 class TrialEvidence(PlanModel):

@@ -31,14 +31,16 @@ def proteinuria_and_serology(ctx: Context) -> Iterator[Line]:
     if not chosen:
         return
     every = IN_CRR_EVERY_WEEKS if complete else UNTIL_CRR_EVERY_WEEKS
-    because = {"renal_response": ctx.assessment.renal_response.status}
-    yield MonitoringItem(test="upcr", every_weeks=round(every, 1), because=because, cites=(chosen[0].id,))
+    status = ctx.assessment.renal_response.status
+    yield MonitoringItem.trusted(
+        test="upcr", every_weeks=round(every, 1), because={"renal_response": status}, cites=(chosen[0].id,)
+    )
     for statement in usable(ctx, ["acr2024-gps-serology"]):
         for test in SEROLOGY:
-            yield MonitoringItem(
+            yield MonitoringItem.trusted(
                 test=test,
                 every_weeks=round(max(every, SEROLOGY_AT_MOST_EVERY_WEEKS), 1),
-                because=because,
+                because={"renal_response": status},
                 cites=(statement.id,),
             )
 
@@ -52,7 +54,7 @@ def initial_phase_monitoring(ctx: Context) -> Iterator[Line]:
         return
     for test in ("creatinine", "upcr", "urine_rbc", "systolic_bp", "wbc", "albumin", *SEROLOGY):
         # every 4 weeks: the longer end of the 2-4 weeks the text gives
-        yield MonitoringItem(
+        yield MonitoringItem.trusted(
             test=test, every_weeks=4.0, because={"phase": "induction"}, cites=tuple(s.id for s in statements)
         )
 
@@ -70,7 +72,7 @@ def drug_monitoring(ctx: Context) -> Iterator[Line]:
                 fact.until_week is not None and weeks_on >= fact.until_week
             ):
                 continue
-            yield MonitoringItem(
+            yield MonitoringItem.trusted(
                 test=fact.test,
                 every_weeks=fact.every_weeks,
                 because={"drug": medication.drug, "sources": list(fact.sources)},

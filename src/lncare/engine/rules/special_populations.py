@@ -57,14 +57,14 @@ def stop_before_conception(ctx: Context) -> Iterator[Line]:
         washout = (
             f"; stop at least {fact.washout_weeks:g} weeks before conception" if fact.washout_weeks else ""
         )
-        yield Exclusion(
+        yield Exclusion.trusted(
             drug=therapy.name,
             reason=f"pregnancy {ctx.patient.pregnancy}: {fact.status}{washout}",
             because={"pregnancy": ctx.patient.pregnancy, "washout_weeks": fact.washout_weeks},
             cites=tuple(s.id for s in stops),
         )
         if ctx.takes(therapy.id) is not None:
-            yield Warning(
+            yield Warning.trusted(
                 code=f"pregnancy-stop-{therapy.id}",
                 severity="critical",
                 message=f"Stop {therapy.name} before conception{washout}",
