@@ -143,12 +143,13 @@ def propose(
     """
     planned, no_dose, warnings = dose_parts(dose, therapy_id) if dose is not None else (None, {}, [])
     taken = ctx.takes(therapy_id) if action == "continue" and planned is not None else None
-    if planned is not None and taken is not None and taken.dose_mg is not None and (
+    if planned is not None and taken is not None and (
         (planned.amount, planned.frequency) != (taken.dose_mg, taken.frequency)
     ):
         because = {**because, "guideline_dose": f"{planned.amount:g} {planned.unit} {planned.frequency}: "
                    f"{planned.basis}"}
-        planned = Dose(
+        # A prescription per kg or per m2 (a child's) stays as written: no adult mg dose under "continue".
+        planned = None if taken.dose_mg is None else Dose(
             amount=taken.dose_mg, unit="mg", frequency=taken.frequency, route=taken.route,
             basis="the patient's current prescription (the guideline's dose is under 'because')",
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lncare.engine.context import Context
+from lncare.engine.missing import REPRODUCTIVE_AGE
 from lncare.engine.rules import Line, rule
 from lncare.engine.rules.facts import condition_holds, prednisone_mg_per_day, taken_or_start
 from lncare.engine.rules.lines import line, usable
@@ -17,9 +18,6 @@ IMMUNOSUPPRESSIVE_ROLES = frozenset({"induction", "maintenance", "add_on", "refr
 ADULT_YEARS = 18
 PNEUMOCOCCAL_BELOW_YEARS = 65
 HPV_YEARS = (27, 45)
-# Women who could conceive: lncare's working bounds (12-50 years); no guideline prints a number, so
-# these are UNVERIFIED and only decide when contraception counselling is shown.
-REPRODUCTIVE_YEARS = (12, 50)
 # A bone density scan every 1-2 years on glucocorticoids (ACR 2022 GIOP); the shorter end is shown.
 BMD_EVERY_WEEKS = 52.0
 
@@ -125,7 +123,7 @@ def vaccination(ctx: Context) -> Iterator[Line]:
             "acr2022vax-text-influenza",
             "vaccine-influenza",
             "Influenza vaccine (high-dose or adjuvanted)",
-            True,
+            ctx.age >= ADULT_YEARS,  # the high-dose/adjuvanted advice is for adults (ACR 2022)
         ),
         ("acr2022vax-rec-zoster", "vaccine-zoster", "Recombinant zoster vaccine", ctx.age >= ADULT_YEARS),
         (
@@ -177,7 +175,7 @@ def contraception(ctx: Context) -> Iterator[Line]:
     patient = ctx.patient
     if patient.sex != "female" or patient.pregnancy in ("pregnant", "planning"):
         return
-    if not REPRODUCTIVE_YEARS[0] <= ctx.age <= REPRODUCTIVE_YEARS[1]:
+    if not REPRODUCTIVE_AGE[0] <= ctx.age <= REPRODUCTIVE_AGE[1]:
         return
     teratogens = [
         m.drug
