@@ -389,16 +389,17 @@ def _voclosporin_on_treatment(ctx: Context, therapy: Therapy, label: Dose) -> Do
                                     f"{fall:.0f}% from baseline: no change by the label's eGFR table"})
 
 
-def glucocorticoid_plan(ctx: Context) -> DoseResult:
+def glucocorticoid_plan(ctx: Context, start: date | None = None) -> DoseResult:
     """Oral prednisone start dose with a dated taper (``Dose.schedule``) to the profile's target.
 
     kdigo2024: the reduced-dose table of the KDIGO 2024 practice point; acr2024: <= 0.5 mg/kg (max 40
     mg) tapered to <= 5 mg by 6 months; eular2023: 0.3-0.5 mg/kg tapered to <= 7.5 mg by 3-6 months and
-    <= 5 mg for maintenance. The schedule starts with the current prednisone course, else on ``as_of``.
+    <= 5 mg for maintenance. The schedule starts on ``start`` when given (a new course, e.g. for a flare),
+    else with the current prednisone course, else on ``as_of``.
     """
     from lncare.engine import taper  # taper builds on this module's dose arithmetic
 
-    return taper.prednisone_plan(ctx)
+    return taper.prednisone_plan(ctx, start)
 
 
 def methylprednisolone_pulses(ctx: Context) -> DoseResult:

@@ -35,12 +35,13 @@ TAPER_STEP_WEEKS = 2
 START_STEPS = ("start", "oral start")
 
 
-def prednisone_plan(ctx: Context) -> DoseResult:
+def prednisone_plan(ctx: Context, start: date | None = None) -> DoseResult:
+    """The start dose and dated taper from ``start`` (default: the start of the current course)."""
     weight = ctx.patient.weight_kg
     table = _table(ctx)
     if weight is None:
         return NoDose(PREDNISONE, "weight missing: no weight-based glucocorticoid dose", ("weight_kg",))
-    start = course(ctx).start
+    start = start or course(ctx).start
     if table is not None:
         statement, rows = table
         rows_dated = tuple(_row_step(start, row, weight) for row in rows)

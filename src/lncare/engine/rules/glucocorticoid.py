@@ -4,7 +4,9 @@ Targets are the knowledge base's ``prednisone_dose`` conditions of the profile's
 (shared/domain/guidelines.md section 3.2): EULAR <= 7.5 mg/day by 3-6 months and <= 5 mg/day in
 maintenance; KDIGO's reduced-dose scheme <= 5 mg/day by week 12; ACR <= 5 mg/day by 6 months. A dose
 above a target that is due gives a warning and a "decrease" line carrying the dated taper from
-:mod:`lncare.engine.dosing`. Flares (when glucocorticoids go up) belong to ``refractory_flare``.
+:mod:`lncare.engine.dosing`. A renal flare is treated as active LN again (ACR 2024, guidelines.md 6.3;
+KDIGO and EULAR re-induce with the initial regimen, glucocorticoids included): a new course, dated from
+today, unless the dose has already been raised for it.
 """
 
 from __future__ import annotations
@@ -103,6 +105,42 @@ def glucocorticoids_for_active_ln(ctx: Context) -> Iterator[Line]:
             dose=dosing.glucocorticoid_plan(ctx), line_id="gc-oral-start",
             text="Then oral prednisone, tapered on the dated schedule to the guideline's target.",
         )
+
+
+@rule(implements=[
+    "eular2019-text-gc", "eular2019-text-initial-proliferative", "kdigo2024-pp-reduced-dose-gc",
+    "kdigo2024-text-gc-standard-range", "acr2024-rec-triple-therapy", "acr2024-rec-repeat-biopsy",
+])
+def glucocorticoids_for_renal_flare(ctx: Context) -> Iterator[Line]:
+    """Renal flare: glucocorticoids as for active LN (guidelines.md 6.3: ACR 2024 treats a flare as active
+    LN, i.e. section 1.2's pulse then oral taper); pulses considered unless the flare is graded mild.
+
+    A course already raised since the flare began is left to the taper rule's silence: the team has acted.
+    """
+    a = ctx.assessment
+    if a.flare is None or taper.course(ctx).raised:
+        return
+    because: Because = {"flare": a.flare.kind, "severity": a.flare.severity, **a.flare.because}
+    pulse = _statements(ctx, PULSE)
+    if pulse and a.flare.severity != "mild":
+        yield from propose(
+            ctx, PULSE, category="glucocorticoid", action="consider", statements=pulse, because=because,
+            dose=dosing.methylprednisolone_pulses(ctx), line_id="gc-flare-pulse",
+            text="Renal flare: consider IV methylprednisolone pulses, as for active LN.",
+        )
+    oral = _statements(ctx, PREDNISONE)
+    if not oral:
+        return
+    drug = next((t for t in ORAL if ctx.takes(t) is not None), None)
+    plan = dosing.glucocorticoid_plan(ctx, start=ctx.as_of)
+    current = a.glucocorticoids.current_mg_per_day if a.glucocorticoids is not None else 0.0
+    if drug is not None and isinstance(plan, Dose) and plan.amount <= current:
+        return  # the current dose already meets the start of a new course
+    yield from propose(
+        ctx, drug or PREDNISONE, category="glucocorticoid", action="increase" if drug else "start",
+        statements=oral, because=because, dose=plan, line_id="gc-flare-oral",
+        text="Renal flare: oral prednisone as for active LN, on a new dated taper to the guideline's target.",
+    )
 
 
 @rule(implements=[

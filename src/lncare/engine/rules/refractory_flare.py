@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from lncare.engine import dosing
 from lncare.engine.context import Context
 from lncare.engine.rules import Line, rule
-from lncare.engine.rules.lines import line, usable
+from lncare.engine.rules.lines import line, propose, usable
 from lncare.model.plan import Warning
 
 ANTI_CD20 = ("rituximab", "obinutuzumab")
 # The two first-line anchors between which EULAR 2019 and KDIGO 2024 switch a non-responder.
 ANCHORS = ("mycophenolate-mofetil", "cyclophosphamide")
 ADD_ONS = ("belimumab", "voclosporin", "tacrolimus")
+# Euro-Lupus low-dose IV cyclophosphamide, the regimen all three guidelines name (guidelines.md section 2).
+EURO_LUPUS = "cyc-euro-lupus"
 
 
 def _refractory(ctx: Context) -> bool:
@@ -150,15 +153,14 @@ def flare_reinduction(ctx: Context) -> Iterator[Line]:
             continue
         statements = ctx.profile.find(topic="induction", therapies=[anchor])
         if statements:
-            yield line(
-                ctx,
-                statements,
-                id=f"flare-reinduce-{anchor}",
-                category="induction",
-                action="increase",
-                drug=taken.drug,
+            # "At the induction dose" needs the dose itself, from the statement that doses the drug.
+            dose_statement = next((s for s in statements if any(d.drug == anchor for d in s.doses)), None)
+            regimen = EURO_LUPUS if anchor == "cyclophosphamide" else None
+            yield from propose(
+                ctx, anchor, category="induction", action="increase", statements=list(statements),
+                because=because, line_id=f"flare-reinduce-{anchor}",
+                dose=dosing.dose_for(ctx, anchor, "induction", statement=dose_statement, regimen=regimen),
                 text=f"Renal flare: re-induce with {taken.drug} at the induction dose",
-                because=because,
             )
     for statement in usable(ctx, ["kdigo2024-pp-belimumab-preferred"]):
         if ctx.takes("belimumab") is None:
