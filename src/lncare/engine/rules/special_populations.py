@@ -104,12 +104,18 @@ def pregnancy_compatible_care(ctx: Context) -> Iterator[Line]:
         return
     compatible = usable(ctx, ["acr2020-text-compatible-drugs"])
     on_mpa = [m.drug for t, m in ctx.current.items() if t in ("mycophenolate-mofetil", "mycophenolic-acid")]
+    # ACR 2020: prednisone is brought below 20 mg/day by adding a pregnancy-compatible drug, so a dose at the
+    # ceiling is a reason to offer one, like active disease (guidelines.md section 8.1).
+    above_ceiling = bool(compatible) and condition_holds(
+        ctx, compatible[0], "prednisone_pregnancy_ceiling"
+    ) is False
+    active = _active(ctx) or above_ceiling
     if compatible:
         for therapy_id in PREGNANCY_COMPATIBLE:
             action, drug = taken_or_start(ctx, [therapy_id])
-            if action == "start" and not (on_mpa or _active(ctx)):
+            if action == "start" and not (on_mpa or active):
                 continue  # a compatible drug is added only to replace mycophenolate or for active disease
-            if therapy_id == "tacrolimus" and action == "start" and not _active(ctx):
+            if therapy_id == "tacrolimus" and action == "start" and not active:
                 continue  # tacrolimus is the second choice; offered for active disease only
             yield line(
                 ctx,
@@ -120,9 +126,10 @@ def pregnancy_compatible_care(ctx: Context) -> Iterator[Line]:
                 drug=drug,
                 text=f"{drug.capitalize()} is compatible with pregnancy"
                 + (f" (instead of {', '.join(on_mpa)})" if on_mpa else ""),
-                because={**because, "replaces": on_mpa, "active_disease": _active(ctx)},
+                because={**because, "replaces": on_mpa, "active_disease": _active(ctx),
+                         "prednisone_at_pregnancy_ceiling": above_ceiling},
             )
-        if compatible and condition_holds(ctx, compatible[0], "prednisone_pregnancy_ceiling") is False:
+        if above_ceiling:
             yield Warning(
                 code="prednisone_pregnancy_ceiling",
                 severity="warning",
