@@ -44,7 +44,7 @@ def load_patient(
         record = _parse_json(source, "record")
     else:
         record = _read_json_file(Path(source))
-    _reject_foreign(record)
+    record = _reject_foreign(record)
     try:
         return Patient.model_validate(record, context=context)
     except ValidationError as err:
@@ -74,14 +74,11 @@ def _parse_json(text: str, where: str) -> Any:
         ) from None
 
 
-def _reject_foreign(record: Any) -> None:
+def _reject_foreign(record: Any) -> Any:
     if not isinstance(record, dict):
         raise InputError("record", type(record).__name__, "must be a JSON object (see DESIGN.md contract 1)")
-    kind = record.get("resourceType")
-    if kind is not None:
-        raise InputError(
-            "resourceType",
-            kind,
-            "is FHIR input, which is not read yet: FHIR R4 Bundles arrive with the FHIR adapter "
-            "(lncare.fhir); give an lncare patient record (DESIGN.md contract 1) for now",
-        )
+    if record.get("resourceType") is not None:
+        from lncare.fhir.bundle import read_bundle  # lazy: only FHIR input pays for the adapter
+
+        return read_bundle(record).record
+    return record
