@@ -18,6 +18,8 @@ IMMUNOSUPPRESSIVE_ROLES = frozenset({"induction", "maintenance", "add_on", "refr
 ADULT_YEARS = 18
 PNEUMOCOCCAL_BELOW_YEARS = 65
 HPV_YEARS = (27, 45)
+# Vaccines the ACR 2022 recommendations give without addressing pregnancy: not proposed to a pregnant patient.
+NOT_IN_PREGNANCY = frozenset({"vaccine-hpv", "vaccine-zoster"})
 # A bone density scan every 1-2 years on glucocorticoids (ACR 2022 GIOP); the shorter end is shown.
 BMD_EVERY_WEEKS = 52.0
 
@@ -118,6 +120,7 @@ def vaccination(ctx: Context) -> Iterator[Line]:
     if not drugs:
         return
     because: dict[str, object] = {"immunosuppression": drugs, "age": ctx.age}
+    pregnant = ctx.patient.pregnancy == "pregnant"
     wanted = [
         (
             "acr2022vax-text-influenza",
@@ -141,7 +144,18 @@ def vaccination(ctx: Context) -> Iterator[Line]:
     ]
     for statement_id, line_id, text, applies in wanted:
         for statement in usable(ctx, [statement_id]):
-            if applies:
+            if applies and pregnant and line_id in NOT_IN_PREGNANCY:
+                # The ACR 2022 statements do not address pregnancy; lncare proposes no vaccine there that
+                # its knowledge base has not cleared for pregnancy, and says so instead.
+                yield Warning(
+                    code=f"{line_id}-after-pregnancy",
+                    severity="info",
+                    message=f"{text}: not proposed during pregnancy (its recommendation does not address "
+                    "pregnancy); plan the timing with obstetrics",
+                    because={**because, "pregnancy": "pregnant"},
+                    cites=(statement.id,),
+                )
+            elif applies:
                 yield line(
                     ctx,
                     [statement],
