@@ -82,7 +82,7 @@ BAD: list[tuple[str, Any, str]] = [
      "labs[0].value: 40"),
     ("weight 500 kg", dict(GOOD, weight_kg=500), "weight_kg: 500"),
     ("unknown top-level key", dict(GOOD, weight=62), "weight: 62"),
-    ("FHIR bundle", {"resourceType": "Bundle", "entry": []}, "resourceType: 'Bundle'"),
+    ("FHIR bundle without a Patient", {"resourceType": "Bundle", "entry": []}, "Bundle.entry"),
     ("lab from the future", dict(GOOD, labs=[dict(GOOD["labs"][0], date="2026-12-01")]), "labs[0].date"),
 ]
 

@@ -59,11 +59,12 @@ def test_top_level_must_be_an_object() -> None:
     assert caught.value.field == "record" and "JSON object" in caught.value.reason
 
 
-def test_fhir_bundle_waits_for_the_fhir_adapter() -> None:
+def test_an_empty_fhir_bundle_is_refused_naming_what_is_missing() -> None:
+    # A Bundle goes to the FHIR adapter (lncare.fhir); without a Patient resource there is no record.
     with pytest.raises(InputError) as caught:
         load_patient({"resourceType": "Bundle", "type": "collection", "entry": []})
-    assert caught.value.field == "resourceType"
-    assert "FHIR adapter" in caught.value.reason
+    assert caught.value.field.startswith("Bundle.entry")
+    assert "Patient" in caught.value.reason
 
 
 def test_loaded_patients_are_immutable() -> None:
