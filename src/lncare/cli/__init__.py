@@ -12,7 +12,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from lncare import __version__
-from lncare.cli import calc, evidence, kb, patient, plan
+from lncare.cli import calc, evidence, kb, patient, plan, serve
 from lncare.errors import InputError
 
 app = typer.Typer(
@@ -28,6 +28,7 @@ app.add_typer(kb.app, name="kb")
 app.add_typer(evidence.app, name="evidence")
 app.command("recommend")(plan.recommend)
 app.command("assess")(plan.assess)
+app.command("serve")(serve.serve)
 
 
 def _show_version(value: bool) -> None:
