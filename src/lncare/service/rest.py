@@ -116,7 +116,8 @@ def item(item_id: str) -> JSONResponse:
     except InputError as err:
         if isinstance(err, knowledge.KnowledgeBaseError):
             raise
-        raise Problem(404, str(err), field="item_id", reason=err.reason) from None
+        named = InputError("item_id", err.value, err.reason)  # the path parameter, as OpenAPI names it
+        raise Problem(404, str(named), field=named.field, reason=named.reason) from None
     return JSONResponse(found.model_dump(mode="json"))
 
 
