@@ -104,7 +104,7 @@ def call_service(
         raise InputError("context.patientId", patient_id, "must be a FHIR id (A-Z a-z 0-9 - ., 1-64 long)")
     as_of = date.today()  # the service is the adapter that reads the clock; the engine never does
     try:
-        data = _data(hook, patient_id)
+        data = _data(hook, patient_id, getattr(request.app.state, "fhir_transport", None))
     except prefetch.PrefetchUnavailable as err:
         return _precondition_failed(f"prefetch {err.key!r}: {err.reason}")
     if data.get("patient") is None:
@@ -171,11 +171,13 @@ def _parse(body: Any) -> HookRequest:
         raise from_validation_error(err) from None
 
 
-def _data(hook: HookRequest, patient_id: str) -> dict[str, Any]:
+def _data(hook: HookRequest, patient_id: str, transport: httpx.BaseTransport | None) -> dict[str, Any]:
+    """The prefetch, completed from fhirServer; ``transport`` (app.state.fhir_transport) lets a deployment
+    route FHIR calls (e.g. through a proxy) and tests stand in for an EHR."""
     if hook.fhir_server is None:
         return prefetch.complete(hook.prefetch, patient_id, None)
     token = hook.fhir_authorization.access_token if hook.fhir_authorization else None
-    with httpx.Client() as client:
+    with httpx.Client(transport=transport) as client:
         fetch = prefetch.http_fetch(prefetch.FhirAccess(hook.fhir_server, token), client)
         return prefetch.complete(hook.prefetch, patient_id, fetch)
 
