@@ -134,11 +134,23 @@ def test_serve_insecure_announces_itself_and_answers() -> None:
     [
         (["--cds-issuers", "does-not-exist.yaml"], "--cds-issuers"),
         (["--port", "70000"], "--port"),
+        (["--data", "a-file"], "--data"),
     ],
 )
 def test_serve_bad_options_are_one_line_and_exit_2(tmp_path: Path, args: list[str], field: str) -> None:
+    (tmp_path / "a-file").write_text("not a directory")
     done = subprocess.run(_lncare("serve", *args), capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith(f"error: {field}")
+
+
+def test_cds_hooks_answer_401_without_issuers_and_open_only_in_insecure_mode() -> None:
+    with background_server(create_app(Settings())) as url:
+        refused = httpx.get(url + "/cds-services", timeout=10)
+        assert refused.status_code == 401
+        assert refused.headers["content-type"] == "application/problem+json"
+    with background_server(create_app(Settings(insecure_no_auth=True))) as url:
+        services = httpx.get(url + "/cds-services", timeout=10).json()["services"]
+        assert {"patient-view", "order-select", "order-sign"} <= {s["hook"] for s in services}

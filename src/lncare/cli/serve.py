@@ -50,8 +50,11 @@ def serve(
 
     if not 0 < port < 65536:
         raise InputError("--port", port, "is not a TCP port (use 1 to 65535)")
-    if data is not None and data.exists() and not data.is_dir():
-        raise InputError("--data", str(data), "is not a directory")
+    if data is not None:
+        try:
+            data.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise InputError("--data", str(data), f"is not a usable directory ({err.strerror})") from None
     issuers = load_issuers(cds_issuers) if cds_issuers is not None else ()
     settings = Settings(issuers=issuers, insecure_no_auth=insecure_no_auth, public_base_url=public_url,
                         data_dir=data)

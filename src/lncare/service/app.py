@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import lncare
 from lncare import knowledge
-from lncare.service import problems, rest
+from lncare.service import cdshooks, problems, rest
 from lncare.service.auth import Verifier
 from lncare.service.settings import Settings
 
@@ -38,6 +38,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # plan would otherwise take seconds, past the ~500 ms CDS Hooks asks for (interop.md 1.9).
         knowledge.load()
         yield
+        store = getattr(app.state, "feedback_store", None)  # opened by the first feedback call
+        if store is not None:
+            store.close()
 
     app = FastAPI(
         title="lncare",
@@ -49,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.verifier = Verifier(settings)
     problems.install(app)
     app.include_router(rest.router)
+    app.include_router(cdshooks.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(CatchAll)
     app.add_middleware(AccessLog)
