@@ -16,6 +16,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lncare.cli.serve import background_server
 from lncare.engine.profile import PROFILES
@@ -199,3 +201,25 @@ def test_openapi_describes_the_plan_and_docs_are_served(api: httpx.Client) -> No
 def test_an_unknown_path_and_a_wrong_method_are_problems(api: httpx.Client) -> None:
     _problem(api.get("/api/nothing-here"), 404, None)
     _problem(api.get("/api/recommend"), 405, None)
+
+
+_NUMBERS = st.integers(-10**6, 10**6) | st.floats(allow_nan=False, allow_infinity=False)
+_SCALARS = st.none() | st.booleans() | _NUMBERS | st.text(max_size=12)
+_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+    st.sampled_from(["test", "value", "unit", "date", "drug", "dose", "classes", "resourceType"]), inner,
+    max_size=4), max_leaves=8)
+_RECORDS = st.dictionaries(
+    st.sampled_from(["id", "sex", "age", "birth_date", "weight_kg", "height_cm", "pregnancy", "biopsy",
+                     "labs", "medications", "conditions", "allergies", "notes", "resourceType", "entry"]),
+    _VALUES, max_size=8,
+)
+
+
+# Bounded stand-in for schemathesis (not installed): random records over real HTTP must not reach a 5xx.
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(record=_RECORDS, path=st.sampled_from(["/api/recommend", "/api/assess"]))
+def test_malformed_records_never_cause_a_5xx(api: httpx.Client, record: dict[str, Any], path: str) -> None:
+    response = api.post(path, params=AS_OF, json=record)
+    assert response.status_code in (200, 422), response.text
+    if response.status_code == 422:
+        assert response.json()["field"]
