@@ -330,17 +330,20 @@ class _Reader:
                 )
         return classes
 
-    # Condition -------------------------------------------------------------------------------------
-    def condition(self, resource: JsonObject, where: Where) -> None:
-        pairs = codings(resource.get("code"), where, "code")
+    def current(self, resource: JsonObject, where: Where, pairs: list[tuple[str, str]], what: str) -> bool:
+        """Whether a Condition or AllergyIntolerance is active and not refuted; otherwise it is skipped."""
         status = _status_code(resource.get("clinicalStatus"), where, "clinicalStatus")
         verification = _status_code(resource.get("verificationStatus"), where, "verificationStatus")
         if status in _INACTIVE or verification in _NOT_TRUE:
-            self.skip(
-                where,
-                pairs,
-                f"not a current condition (clinicalStatus {status}, verificationStatus {verification})",
-            )
+            reason = f"not a current {what} (clinicalStatus {status}, verificationStatus {verification})"
+            self.skip(where, pairs, reason)
+            return False
+        return True
+
+    # Condition -------------------------------------------------------------------------------------
+    def condition(self, resource: JsonObject, where: Where) -> None:
+        pairs = codings(resource.get("code"), where, "code")
+        if not self.current(resource, where, pairs, "condition"):
             return
         snomed = [code for system, code in pairs if system == c.SNOMED]
         local = [code for system, code in pairs if system == c.LNCARE_CONDITION]
@@ -398,14 +401,7 @@ class _Reader:
 
     def allergy(self, resource: JsonObject, where: Where) -> None:
         pairs = codings(resource.get("code"), where, "code")
-        status = _status_code(resource.get("clinicalStatus"), where, "clinicalStatus")
-        verification = _status_code(resource.get("verificationStatus"), where, "verificationStatus")
-        if status in _INACTIVE or verification in _NOT_TRUE:
-            self.skip(
-                where,
-                pairs,
-                f"not a current allergy (clinicalStatus {status}, verificationStatus {verification})",
-            )
+        if not self.current(resource, where, pairs, "allergy"):
             return
         drug = next(
             (ingredient(code) for system, code in pairs if system == c.RXNORM and ingredient(code)), None
