@@ -28,10 +28,23 @@ from lncare.service import feedback, prefetch
 from lncare.service.auth import cds_claims
 from lncare.service.cards import Card, patient_view_cards
 from lncare.service.orders import draft_orders, order_cards
-from lncare.service.problems import Problem
+from lncare.service.problems import Problem, responses
 from lncare.service.settings import Settings
 
-router = APIRouter(tags=["cds-hooks"], dependencies=[Depends(cds_claims)])
+# Every route checks the EHR's JWT (401); the documented refusals are the problem+json actually sent.
+router = APIRouter(tags=["cds-hooks"], dependencies=[Depends(cds_claims)], responses=responses(401))
+# A body that is not UTF-8 JSON is a 400 from FastAPI, one over the limit a 413 from the app; an
+# unknown service id is a 404.
+BAD_CALL = responses(400, 404, 413, 422)
+PRECONDITION_FAILED: dict[int | str, dict[str, Any]] = {
+    412: {
+        "description": "Patient data neither in the prefetch nor at fhirServer: a FHIR OperationOutcome.",
+        "content": {"application/json": {"schema": {
+            "type": "object", "required": ["resourceType", "issue"],
+            "properties": {"resourceType": {"const": "OperationOutcome"}, "issue": {"type": "array"}},
+        }}},
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -90,7 +103,7 @@ def discovery() -> dict[str, Any]:
     ]}
 
 
-@router.post("/cds-services/{service_id}")
+@router.post("/cds-services/{service_id}", responses={**BAD_CALL, **PRECONDITION_FAILED})
 def call_service(
     service_id: str, request: Request, body: Annotated[dict[str, Any], Body()]
 ) -> JSONResponse:
@@ -129,7 +142,7 @@ def call_service(
     return JSONResponse({"cards": [card.to_json() for card in cards]})
 
 
-@router.post("/cds-services/{service_id}/feedback")
+@router.post("/cds-services/{service_id}/feedback", responses=BAD_CALL)
 def receive_feedback(
     service_id: str, request: Request, body: Annotated[dict[str, Any], Body()]
 ) -> dict[str, int]:

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lncare.errors import InputError, field_path
@@ -31,6 +32,26 @@ _TITLES = {
     422: "Unprocessable content",
     500: "Internal server error",
 }
+
+
+class ProblemDetails(BaseModel):
+    """The body of every refusal, as the OpenAPI schema documents it (RFC 9457 members plus lncare's)."""
+
+    # Problem(...) may add members (e.g. ``location``); RFC 9457 section 3.2 allows extension members.
+    model_config = ConfigDict(extra="allow")
+    type: str
+    title: str
+    status: int
+    detail: str
+    field: str | None = None
+    reason: str | None = None
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problem+json answers a route may give, so that clients (and schemathesis)
+    see the media type and body actually sent; a 422 here replaces FastAPI's default HTTPValidationError."""
+    content = {MEDIA_TYPE: {"schema": ProblemDetails.model_json_schema()}}
+    return {status: {"description": _TITLES.get(status, "Error"), "content": content} for status in statuses}
 
 
 class Problem(Exception):

@@ -23,9 +23,14 @@ from lncare.knowledge.schema.statement import Statement
 from lncare.knowledge.schema.therapy import Therapy
 from lncare.knowledge.schema.trial import Trial
 from lncare.model.plan import Assessment, Plan
-from lncare.service.problems import Problem
+from lncare.service.problems import Problem, responses
 
 router = APIRouter()
+
+# What each kind of route may refuse, documented as the problem+json actually sent: a body that is not
+# UTF-8 JSON is a 400 from FastAPI, one over the limit a 413 from the app before the route reads it.
+BAD_BODY = responses(400, 413, 422)
+BAD_QUERY = responses(422)
 
 # The profiles of lncare.engine.profile.PROFILES; a test keeps the two equal. A Literal puts them in
 # the OpenAPI schema and makes FastAPI refuse any other value with a 422 naming 'guideline'.
@@ -38,7 +43,13 @@ PatientBody = Annotated[
         examples=[{"id": "p-001", "sex": "female", "age": 32, "weight_kg": 62.0, "labs": []}],
     ),
 ]
-AsOf = Annotated[date | None, Query(description="Date of the plan, YYYY-MM-DD (default: today).")]
+# The engine looks back up to 100 years for kidney history, which leaves Python's calendar before year
+# 101 (a 500 that schemathesis found); no plan date before 1900 is clinical, so it is refused with a 422.
+EARLIEST_AS_OF = date(1900, 1, 1)
+AsOf = Annotated[
+    date | None,
+    Query(ge=EARLIEST_AS_OF, description="Date of the plan, YYYY-MM-DD, from 1900-01-01 (default: today)."),
+]
 Guideline = Annotated[GuidelineName, Query(description="Guideline profile.")]
 
 
@@ -56,21 +67,21 @@ def healthz() -> Health:
     return Health(status="ok", version=lncare.__version__, knowledge=str(knowledge.content_version()))
 
 
-@router.post("/api/assess", response_model=Assessment, tags=["plan"])
+@router.post("/api/assess", response_model=Assessment, tags=["plan"], responses=BAD_BODY)
 def assess(patient: PatientBody, as_of: AsOf = None, guideline: Guideline = "eular2023") -> JSONResponse:
     """Where the patient stands: phase, renal response, flare, findings, missing data (contract 2)."""
     found = lncare.assess(patient, _day(as_of), guideline)
     return JSONResponse(found.model_dump(mode="json"))
 
 
-@router.post("/api/recommend", response_model=Plan, tags=["plan"])
+@router.post("/api/recommend", response_model=Plan, tags=["plan"], responses=BAD_BODY)
 def recommend(patient: PatientBody, as_of: AsOf = None, guideline: Guideline = "eular2023") -> JSONResponse:
     """The plan: recommendations with doses, warnings, monitoring and options (contract 2)."""
     plan = lncare.recommend(patient, _day(as_of), guideline)
     return JSONResponse(plan.model_dump(mode="json"))
 
 
-@router.get("/api/kb/therapies", response_model=list[Therapy], tags=["knowledge"])
+@router.get("/api/kb/therapies", response_model=list[Therapy], tags=["knowledge"], responses=BAD_QUERY)
 def therapies(
     target: Annotated[str | None, Query(description="Molecular target, e.g. CD20.")] = None,
     drug_class: Annotated[str | None, Query(alias="class", description="Drug class.")] = None,
@@ -80,7 +91,7 @@ def therapies(
     return _items(knowledge.therapies(target=target, drug_class=drug_class, status=status))
 
 
-@router.get("/api/kb/trials", response_model=list[Trial], tags=["knowledge"])
+@router.get("/api/kb/trials", response_model=list[Trial], tags=["knowledge"], responses=BAD_QUERY)
 def trials(
     drug: Annotated[str | None, Query(description="Therapy id or name given in an arm.")] = None,
     phase: Annotated[str | None, Query(description="1, 2, 3 or 4 (3 includes 2/3).")] = None,
@@ -90,7 +101,7 @@ def trials(
     return _items(knowledge.trials(drug=drug, phase=phase, verified=verified))
 
 
-@router.get("/api/kb/statements", response_model=list[Statement], tags=["knowledge"])
+@router.get("/api/kb/statements", response_model=list[Statement], tags=["knowledge"], responses=BAD_QUERY)
 def statements(
     guideline: Annotated[str | None, Query(description="e.g. kdigo2024, eular2023.")] = None,
     topic: Annotated[str | None, Query(description="e.g. induction, maintenance.")] = None,
@@ -99,7 +110,7 @@ def statements(
     return _items(knowledge.statements(guideline=guideline, topic=topic))
 
 
-@router.get("/api/kb/definitions", response_model=list[Definition], tags=["knowledge"])
+@router.get("/api/kb/definitions", response_model=list[Definition], tags=["knowledge"], responses=BAD_QUERY)
 def definitions(
     guideline: Annotated[str | None, Query(description="e.g. kdigo2024.")] = None,
     concept: Annotated[str | None, Query(description="e.g. renal_response, flare.")] = None,
@@ -108,7 +119,7 @@ def definitions(
     return _items(knowledge.definitions(guideline=guideline, concept=concept))
 
 
-@router.get("/api/kb/{item_id}", tags=["knowledge"])
+@router.get("/api/kb/{item_id}", tags=["knowledge"], responses=responses(404, 422))
 def item(item_id: str) -> JSONResponse:
     """One therapy, trial, statement, definition or reference; ``trial:ID`` when two kinds share an id."""
     try:
