@@ -14,13 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import bench_calc, bench_engine
+from benchmarks import bench_calc, bench_engine, bench_service
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "calc": bench_calc.run,
     "engine": bench_engine.run,
+    "service": bench_service.run,
 }
 
 
