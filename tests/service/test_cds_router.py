@@ -134,7 +134,7 @@ def test_a_null_patient_is_412(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("path", "body", "status", "field"),
     [
-        ("/cds-services/nope", request("patient-view", "p01"), 404, "id"),
+        ("/cds-services/nope", request("patient-view", "p01"), 404, "service_id"),
         ("/cds-services/lncare-order-sign", request("patient-view", "p01"), 422, "hook"),
         ("/cds-services/lncare-patient-view", request("patient-view", "p01/../x"), 422, "context.patientId"),
         ("/cds-services/lncare-patient-view", {"hook": "patient-view"}, 422, "hookInstance"),

@@ -20,6 +20,7 @@ from lncare.engine.context import Context
 from lncare.engine.kidney import Kidney
 from lncare.engine.profile import DEFAULT_PROFILE, profile
 from lncare.engine.rules import all_rules
+from lncare.errors import InputError
 from lncare.knowledge import KnowledgeBase, load
 from lncare.model.load import load_patient
 from lncare.model.patient import Patient
@@ -36,12 +37,21 @@ from lncare.model.plan import (
 PatientSource = Patient | dict[str, Any] | str | Path
 
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+# Plausibility bar for the plan date (lncare's, like the record's bars): schedules and look-back windows are
+# dated arithmetic, and a date near the ends of the calendar would overflow it.
+EARLIEST_AS_OF = date(1900, 1, 1)
+LATEST_AS_OF = date(2199, 12, 31)
 
 
 def context(
     patient: PatientSource, as_of: date, guideline: str = DEFAULT_PROFILE, kb: KnowledgeBase | None = None
 ) -> Context:
     """Load and assess a patient: everything a rule needs."""
+    if not EARLIEST_AS_OF <= as_of <= LATEST_AS_OF:
+        raise InputError(
+            "as_of", as_of.isoformat(),
+            f"is not a plausible date for a plan (use {EARLIEST_AS_OF} to {LATEST_AS_OF})",
+        )
     kb = kb or load()
     record = load_patient(patient, as_of=as_of)
     chosen = profile(guideline, kb)

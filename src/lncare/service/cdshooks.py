@@ -173,7 +173,7 @@ def feedback_store(request: Request) -> feedback.FeedbackStore:
 def _service(service_id: str) -> Service:
     service = SERVICES.get(service_id)
     if service is None:
-        raise Problem(404, f"no CDS service {service_id!r} (use {', '.join(SERVICES)})", field="id")
+        raise Problem(404, f"no CDS service {service_id!r} (use {', '.join(SERVICES)})", field="service_id")
     return service
 
 
