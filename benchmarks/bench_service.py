@@ -35,6 +35,7 @@ from typing import Any
 import httpx
 
 from benchmarks.timing import summary
+from lncare.service.prefetch import as_prefetch
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "fhir" / "p03-class-iii-induction.json"
 PATIENT_ID = "p03"
@@ -51,13 +52,6 @@ PROFILE_CALLS = 100
 HOT_SPOTS = 20
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 UCUM = "http://unitsofmeasure.org"
-KEY_OF_TYPE = {
-    "Observation": "observations",
-    "Condition": "conditions",
-    "MedicationRequest": "medicationRequests",
-    "MedicationStatement": "medicationStatements",
-    "AllergyIntolerance": "allergies",
-}
 # The handler's steps, as named in lncare; their cumulative time per call says where the time goes.
 STAGES = ("complete", "load_fhir", "recommend", "patient_view_cards", "draft_orders", "context",
           "order_cards", "render")
@@ -65,15 +59,7 @@ STAGES = ("complete", "load_fhir", "recommend", "patient_view_cards", "draft_ord
 
 def prefetch() -> dict[str, Any]:
     """Example p03 as an EHR fills lncare's prefetch keys, padded to N_LABS labs and N_MEDICATIONS drugs."""
-    bundle = json.loads(EXAMPLE.read_text(encoding="utf-8"))
-    out: dict[str, Any] = {key: {"resourceType": "Bundle", "type": "searchset", "entry": []}
-                           for key in KEY_OF_TYPE.values()}
-    for entry in bundle["entry"]:
-        resource = entry["resource"]
-        if resource["resourceType"] == "Patient":
-            out["patient"] = resource
-        else:
-            out[KEY_OF_TYPE[resource["resourceType"]]]["entry"].append({"resource": resource})
+    out = as_prefetch(json.loads(EXAMPLE.read_text(encoding="utf-8")))
     observations = out["observations"]["entry"]
     labs = [e["resource"] for e in observations if "-lab-" in e["resource"]["id"]]
     for i in range(N_LABS - len(labs)):

@@ -13,13 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from lncare.service.app import create_app
+from lncare.service.prefetch import as_prefetch
 from lncare.service.settings import Settings
 
 FHIR = Path(__file__).parents[2] / "examples" / "fhir"
-KEY_OF_TYPE = {
-    "Observation": "observations", "Condition": "conditions", "MedicationRequest": "medicationRequests",
-    "MedicationStatement": "medicationStatements", "AllergyIntolerance": "allergies",
-}
 PATIENT_VIEW = "/cds-services/lncare-patient-view"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 
@@ -32,16 +29,7 @@ def client() -> Iterator[TestClient]:
 
 def prefetch_of(example: str) -> dict[str, Any]:
     """The example Bundle split the way an EHR fills lncare's prefetch keys."""
-    bundle = json.loads((FHIR / f"{example}.json").read_text())
-    out: dict[str, Any] = {key: {"resourceType": "Bundle", "type": "searchset", "entry": []}
-                           for key in KEY_OF_TYPE.values()}
-    for entry in bundle["entry"]:
-        resource = entry["resource"]
-        if resource["resourceType"] == "Patient":
-            out["patient"] = resource
-        else:
-            out[KEY_OF_TYPE[resource["resourceType"]]]["entry"].append({"resource": resource})
-    return out
+    return as_prefetch(json.loads((FHIR / f"{example}.json").read_text()))
 
 
 def request(hook: str, patient: str, **extra: Any) -> dict[str, Any]:

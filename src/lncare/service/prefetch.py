@@ -61,6 +61,23 @@ TEMPLATES: dict[str, str] = {
 Fetch = Callable[[str], dict[str, Any] | None]
 
 
+def as_prefetch(bundle: Mapping[str, Any]) -> dict[str, Any]:
+    """A patient's Bundle split into the prefetch keys of :data:`TEMPLATES`, as an EHR would fill them
+    (for demonstrations, tests and the load benchmark); resources of other types are left out."""
+    key_of_type = {template.split("?", 1)[0]: key for key, template in TEMPLATES.items() if key != "patient"}
+    out: dict[str, Any] = {
+        key: {"resourceType": "Bundle", "type": "searchset", "entry": []} for key in key_of_type.values()
+    }
+    for entry in bundle.get("entry", []):
+        resource = entry["resource"]
+        kind = resource.get("resourceType")
+        if kind == "Patient":
+            out["patient"] = resource
+        elif kind in key_of_type:
+            out[key_of_type[kind]]["entry"].append({"resource": resource})
+    return out
+
+
 class PrefetchUnavailable(Exception):
     """Data the engine needs could not be had: the service answers 412 with this reason."""
 
