@@ -4,15 +4,23 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: install run test lint typecheck bench docs clean
+.PHONY: install browser run test lint typecheck bench docs clean
+
+# Debian's chromium and a CJK font for the browser tests (Playwright drives it; no `playwright install`).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	touch $(STAMP)
 
 install: $(STAMP)
+
+browser:
+	@[ -x $(CHROMIUM) ] && fc-list :lang=zh | grep -q . || \
+	  ( $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends chromium fonts-noto-cjk )
 
 run: install
 	$(BIN)/lncare calc egfr --age 50 --sex female --creatinine 1.1
@@ -25,7 +33,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy src
 
-test: lint typecheck
+test: lint typecheck browser
 	$(BIN)/pytest -q
 
 bench: install
