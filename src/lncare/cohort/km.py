@@ -67,7 +67,7 @@ def kaplan_meier(durations: npt.ArrayLike, events: npt.ArrayLike, *, level: floa
     # Everyone whose time is >= t is at risk at t: the count still in follow-up just before t.
     at_risk = time.size - np.concatenate(([0], np.cumsum(leaving_at)[:-1])).astype(np.int64)
 
-    survival = np.cumprod(1.0 - events_at / at_risk)
+    survival: FloatArray = np.cumprod(1.0 - events_at / at_risk, dtype=np.float64)
     survivors = at_risk - events_at
     with np.errstate(divide="ignore", invalid="ignore"):
         greenwood = np.cumsum(np.where(events_at > 0, events_at / (at_risk * survivors), 0.0))
