@@ -212,6 +212,7 @@ def where_the_time_goes(bodies: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
     knowledge.load()
     app = create_app(Settings(insecure_no_auth=True))
+    loop = asyncio.new_event_loop()  # the handler is a coroutine; one loop for every call
     out: dict[str, Any] = {}
     for name, body in bodies.items():
         service_id = f"lncare-{name}"
@@ -221,7 +222,8 @@ def where_the_time_goes(bodies: dict[str, dict[str, Any]]) -> dict[str, Any]:
         raw = json.dumps(body).encode()
 
         def call(raw: bytes = raw, service_id: str = service_id, scope: dict[str, Any] = scope) -> None:
-            response = cdshooks.call_service(service_id, Request(scope), json.loads(raw))
+            handler = cdshooks.call_service(service_id, Request(scope), json.loads(raw))
+            response = loop.run_until_complete(handler)
             assert response.status_code == 200, response.body
 
         call()
@@ -243,6 +245,7 @@ def where_the_time_goes(bodies: dict[str, dict[str, Any]]) -> dict[str, Any]:
             "hot_spots_cumulative": _hot_spots(stats, "cumulative"),
             "hot_spots_own_time": _hot_spots(stats, "tottime"),
         }
+    loop.close()
     return out
 
 

@@ -5,7 +5,9 @@ one; ``POST /cds-services/{id}/feedback`` records what the clinician did with it
 the EHR's JWT through :func:`lncare.service.auth.cds_claims`. The data is the prefetch, completed from
 ``fhirServer`` where it falls short (:mod:`lncare.service.prefetch`); when neither has it the answer is 412
 with a FHIR OperationOutcome saying which data (CDS Hooks 2.0.1 Prefetch; 3.0 ballot: errors SHOULD carry
-an OperationOutcome). Handlers are plain ``def``: the engine and any FHIR call run in the thread pool.
+an OperationOutcome). A service call runs the engine on the event loop: the work is a few milliseconds of
+pure Python under the GIL, which a thread pool cannot run in parallel and only delays with hand-offs
+(measured by ``make bench``); only a call to ``fhirServer`` goes to a worker thread.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import httpx
 from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from lncare.engine import context as engine_context
 from lncare.engine import recommend
@@ -104,7 +107,7 @@ def discovery() -> dict[str, Any]:
 
 
 @router.post("/cds-services/{service_id}", responses={**BAD_CALL, **PRECONDITION_FAILED})
-def call_service(
+async def call_service(
     service_id: str, request: Request, body: Annotated[dict[str, Any], Body()]
 ) -> JSONResponse:
     """Run one service: ``{"cards": [...]}``, or 412 with an OperationOutcome when data is missing."""
@@ -117,7 +120,7 @@ def call_service(
         raise InputError("context.patientId", patient_id, "must be a FHIR id (A-Z a-z 0-9 - ., 1-64 long)")
     as_of = date.today()  # the service is the adapter that reads the clock; the engine never does
     try:
-        data = _data(hook, patient_id, getattr(request.app.state, "fhir_transport", None))
+        data = await _patient_data(hook, patient_id, getattr(request.app.state, "fhir_transport", None))
     except prefetch.PrefetchUnavailable as err:
         return _precondition_failed(f"prefetch {err.key!r}: {err.reason}")
     if data.get("patient") is None:
@@ -184,11 +187,19 @@ def _parse(body: Any) -> HookRequest:
         raise from_validation_error(err) from None
 
 
-def _data(hook: HookRequest, patient_id: str, transport: httpx.BaseTransport | None) -> dict[str, Any]:
-    """The prefetch, completed from fhirServer; ``transport`` (app.state.fhir_transport) lets a deployment
-    route FHIR calls (e.g. through a proxy) and tests stand in for an EHR."""
+async def _patient_data(
+    hook: HookRequest, patient_id: str, transport: httpx.BaseTransport | None
+) -> dict[str, Any]:
+    """The prefetch, completed from fhirServer in a worker thread when it falls short."""
     if hook.fhir_server is None:
         return prefetch.complete(hook.prefetch, patient_id, None)
+    return await run_in_threadpool(_fetched, hook, patient_id, transport)
+
+
+def _fetched(hook: HookRequest, patient_id: str, transport: httpx.BaseTransport | None) -> dict[str, Any]:
+    """The prefetch completed from fhirServer; ``transport`` (app.state.fhir_transport) lets a deployment
+    route FHIR calls (e.g. through a proxy) and tests stand in for an EHR."""
+    assert hook.fhir_server is not None
     token = hook.fhir_authorization.access_token if hook.fhir_authorization else None
     with httpx.Client(transport=transport) as client:
         fetch = prefetch.http_fetch(prefetch.FhirAccess(hook.fhir_server, token), client)
