@@ -63,7 +63,9 @@ def _compiled(definition_ids: list[str], rows: list[dict[str, Any]], track: bool
     table = ibis.memtable({k: [r[k] for r in rows] for k in rows[0]} | {"i": list(range(len(rows)))},
                           schema={**schema, "i": "int64"})
     compiler = Compiler(table, KB, track_unmeasured=track)
-    compiled = {d.replace("-", "_"): compiler.criterion(KB.definitions[d].criteria).holds for d in definition_ids}
+    compiled = {
+        d.replace("-", "_"): compiler.criterion(KB.definitions[d].criteria).holds for d in definition_ids
+    }
     expr = table.select("i", **compiled).order_by("i")
     result = ibis.duckdb.connect().to_pyarrow(expr).to_pydict()
     return {d: result[d.replace("-", "_")] for d in definition_ids}
