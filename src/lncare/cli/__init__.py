@@ -12,7 +12,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from lncare import __version__
-from lncare.cli import calc, evidence, kb, patient, plan, serve
+from lncare.cli import calc, cohort, evidence, kb, patient, plan, serve
 from lncare.errors import InputError
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ app.add_typer(calc.app, name="calc")
 app.add_typer(patient.app, name="patient")
 app.add_typer(kb.app, name="kb")
 app.add_typer(evidence.app, name="evidence")
+app.add_typer(cohort.app, name="cohort")
 app.command("recommend")(plan.recommend)
 app.command("assess")(plan.assess)
 app.command("serve")(serve.serve)
