@@ -20,8 +20,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import lncare
 from lncare import knowledge
-from lncare.service import cdshooks, problems, rest
+from lncare.service import cdshooks, problems, rest, web
 from lncare.service.auth import Verifier
+from lncare.service.plan_links import PlanLinks
 from lncare.service.settings import Settings
 
 log = logging.getLogger("lncare.service")
@@ -50,9 +51,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.verifier = Verifier(settings)
+    app.state.plan_links = PlanLinks()
     problems.install(app)
     app.include_router(rest.router)
     app.include_router(cdshooks.router)
+    app.include_router(web.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(CatchAll)
     app.add_middleware(AccessLog)
