@@ -7,17 +7,21 @@ facts, drawn on a grid that hits every threshold exactly, judged by both executo
 
 from __future__ import annotations
 
+import csv
 import random
+from pathlib import Path
 from typing import Any
 
 import ibis
 import pytest
 
-from lncare.cohort.compile import FINDING, NEVER, Compiler, column
+from lncare.calc.egfr import egfr
+from lncare.cohort.compile import FINDING, NEVER, Compiler, ckd_epi_2021_cr, column
 from lncare.engine.criteria import Facts, Truth, evaluate
 from lncare.knowledge import load
 
 KB = load()
+VECTORS = Path(__file__).resolve().parents[3] / "shared" / "vectors"
 MEASURES = ("upcr", "protein_24h", "egfr", "creatinine", "urine_rbc")
 REFERENCES = ("baseline", "previous", "pre_flare")
 FINDINGS = ("gfr_near_normal", "nephrotic_baseline", "active_urinary_sediment", "urinary_tract_infection")
@@ -128,3 +132,33 @@ def test_kdigo_table_29_moderate_flare() -> None:
                 upcr=0.4, upcr__baseline=0.3) is False
     # UPCR from below 0.5 to 1.0 g/g or more: moderate.
     assert _one("kdigo2012-flare-moderate", False, upcr=1.0, upcr__baseline=0.4) is True
+
+
+def _egfr_rows(rows: list[tuple[int, bool, float]]) -> list[float]:
+    table = ibis.memtable({"i": list(range(len(rows))), "age": [r[0] for r in rows],
+                           "female": [r[1] for r in rows], "scr": [r[2] for r in rows]},
+                          schema={"i": "int64", "age": "int64", "female": "boolean", "scr": "float64"})
+    expr = table.select("i", egfr=ckd_epi_2021_cr(table.age, table.female, table.scr)).order_by("i")
+    return list(ibis.duckdb.connect().to_pyarrow(expr).column("egfr").to_pylist())
+
+
+def test_ckd_epi_2021_expression_matches_the_published_vectors() -> None:
+    with open(VECTORS / "egfr.csv", newline="") as handle:
+        cases = [r for r in csv.DictReader(handle) if r["equation"] == "ckd_epi_2021_cr"]
+    assert len(cases) >= 40
+    got = _egfr_rows([(int(r["age"]), r["sex"] == "F", float(r["scr_mg_dl"])) for r in cases])
+    for case, value in zip(cases, got, strict=True):
+        expected = float(case["expected_egfr"])
+        places = len(case["expected_egfr"].split(".")[1]) if "." in case["expected_egfr"] else 0
+        assert abs(value - expected) <= 0.5 * 10**-places + 1e-9, (case, value)
+
+
+def test_ckd_epi_2021_expression_equals_the_engine_calculator_bit_for_bit() -> None:
+    # The engine's own calculator is the reference here: the cohort path must give the very same float,
+    # or a patient on a threshold (eGFR 81, a 10 % fall) would be classed differently by the two.
+    rows = [(age, female, scr) for age in (18, 19, 33, 47, 64, 80, 101) for female in (True, False)
+            for scr in (0.1, 0.35, 0.69, 0.7, 0.71, 0.89, 0.9, 0.91, 1.0, 1.37, 2.5, 7.9, 25.0)]
+    got = _egfr_rows(rows)
+    for (age, female, scr), value in zip(rows, got, strict=True):
+        want = egfr("ckd-epi-2021-cr", age=age, sex="female" if female else "male", creatinine=scr)
+        assert value == want, (age, female, scr, value, want)

@@ -27,6 +27,7 @@ from functools import reduce
 import ibis
 import ibis.expr.types as ir
 
+from lncare.errors import InputError
 from lncare.knowledge import KnowledgeBase
 from lncare.knowledge.schema.definition import (
     AllOf,
@@ -38,6 +39,7 @@ from lncare.knowledge.schema.definition import (
     FindingCriterion,
     ValueCriterion,
 )
+from lncare.model.units import LAB_TESTS, canonical_unit_spelling
 
 NEVER = "__never"
 FINDING = "finding__"
@@ -195,3 +197,61 @@ def _and(items: Sequence[ir.BooleanValue]) -> ir.BooleanValue:
 
 def _or(items: Sequence[ir.BooleanValue]) -> ir.BooleanValue:
     return reduce(lambda a, b: a | b, items)
+
+
+# ---- the values criteria read: canonical units and eGFR ------------------------------------------------
+
+
+def unit_factors(measurement_sets: dict[str, tuple[int, ...]], units: dict[int, str]) -> ir.Table:
+    """(measurement_concept_id, unit_concept_id) -> lab test, factor to its canonical unit, plausible range.
+
+    The factors are lncare.model.units' own (``LabTest.factors``), looked up through the same spelling
+    rules the patient record uses, so a value converts to exactly the float the engine holds. Pairs whose
+    unit does not suit the test are left out: such a row is no value of the test, as at the record border.
+    """
+    rows: dict[str, list[object]] = {k: [] for k in ("concept_id", "unit_concept_id", "test", "factor",
+                                                      "low", "high")}
+    for test_name, concept_ids in measurement_sets.items():
+        test = LAB_TESTS[test_name]
+        for unit_id, ucum in units.items():
+            try:
+                factor = test.factors[canonical_unit_spelling(test, ucum)]
+            except InputError:
+                continue
+            for concept_id in concept_ids:
+                for key, value in zip(rows, (concept_id, unit_id, test_name, factor, test.low, test.high),
+                                      strict=True):
+                    rows[key].append(value)
+    schema = {"concept_id": "int64", "unit_concept_id": "int64", "test": "string", "factor": "float64",
+              "low": "float64", "high": "float64"}
+    return ibis.memtable(rows, schema=schema)
+
+
+# CKD-EPI 2021 creatinine equation (Inker et al., N Engl J Med 2021;385:1737-49), as
+# lncare.calc.egfr._ckd_epi_2021_cr computes it: kappa and alpha by sex, 142, -1.200, 0.9938 per year,
+# x 1.012 for women. calc/egfr.py keeps these inside its function, so they are restated here; the test
+# tests/cohort/test_compile.py requires this expression to equal lncare.calc.egfr.egfr to the last bit
+# on the shared vectors and a grid of inputs, so the two cannot drift apart.
+_CKD_EPI_2021_CR = {True: (0.7, -0.241), False: (0.9, -0.302)}  # female: (kappa, alpha)
+_CKD_EPI_2021_CR_CONSTANT = 142.0
+_CKD_EPI_2021_CR_ABOVE_KAPPA = -1.200
+_CKD_EPI_2021_CR_AGE_BASE = 0.9938
+_CKD_EPI_2021_CR_FEMALE = 1.012
+
+
+def ckd_epi_2021_cr(age: ir.NumericValue, female: ir.BooleanValue, scr: ir.FloatingValue) -> ir.FloatingValue:
+    """eGFR (mL/min/1.73 m2) from age in completed years, sex and creatinine in mg/dL; NULL when a part is.
+
+    The operations run in the engine's order (left to right, the sex factor last), so the floating-point
+    result is the same.
+    """
+    kappa = ibis.ifelse(female, _CKD_EPI_2021_CR[True][0], _CKD_EPI_2021_CR[False][0])
+    alpha = ibis.ifelse(female, _CKD_EPI_2021_CR[True][1], _CKD_EPI_2021_CR[False][1])
+    ratio = scr / kappa
+    low = ibis.least(ratio, 1.0)
+    high = ibis.greatest(ratio, 1.0)
+    value = (
+        _CKD_EPI_2021_CR_CONSTANT * low.pow(alpha) * high.pow(_CKD_EPI_2021_CR_ABOVE_KAPPA)
+        * ibis.literal(_CKD_EPI_2021_CR_AGE_BASE).pow(age.cast("float64"))
+    )
+    return ibis.ifelse(female, value * _CKD_EPI_2021_CR_FEMALE, value)
