@@ -22,6 +22,7 @@ from lncare.service.cards import Card, overdue_tests, patient_view_cards, short
 EXAMPLES = Path(__file__).parents[2] / "examples"
 BASE = "https://cds.example.org"
 AS_OF = date(2026, 11, 27)
+PLAN_URL = f"{BASE}/?plan=token"
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -34,7 +35,8 @@ def _cards(record: dict[str, Any], as_of: date = AS_OF, guideline: str = "eular2
            hook: str = "hook-1") -> tuple[list[Card], Plan, Patient]:
     patient = load_patient(record, as_of=as_of)
     plan = recommend(patient, as_of, guideline)
-    return patient_view_cards(plan, patient, base_url=BASE, hook_instance=hook), plan, patient
+    cards = patient_view_cards(plan, patient, base_url=BASE, hook_instance=hook, plan_url=PLAN_URL)
+    return cards, plan, patient
 
 
 def _spec_valid(cards: list[Card]) -> None:
@@ -55,7 +57,7 @@ def test_every_example_gives_spec_valid_cards_with_one_status_card() -> None:
         _spec_valid(cards)
         status = [c for c in cards if c.summary.startswith("LN ")]
         assert len(status) == 1, path.stem
-        assert status[0].links and status[0].links[0].url.startswith(BASE)
+        assert status[0].links and status[0].links[0].url == PLAN_URL
 
 
 def test_no_hcq_is_a_warning_citing_the_statement_on_the_service() -> None:
@@ -129,7 +131,7 @@ def test_monitoring_is_overdue_when_never_done_or_older_than_its_interval() -> N
     assert found == [("upcr", 1.0), ("tacrolimus_trough", 4.0)]
     on_time = judged.model_copy(update={"as_of": last_upcr + timedelta(days=7), "monitoring": items[:1]})
     assert overdue_tests(on_time, patient) == []
-    cards = patient_view_cards(judged, patient, base_url=BASE, hook_instance="h")
+    cards = patient_view_cards(judged, patient, base_url=BASE, hook_instance="h", plan_url=PLAN_URL)
     (card,) = [c for c in cards if c.summary.startswith("Monitoring overdue")]
     assert card.summary == "Monitoring overdue: upcr, tacrolimus_trough"
     assert card.source.url == f"{BASE}/api/kb/acr2024-rec-monitor-not-crr"

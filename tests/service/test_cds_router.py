@@ -70,6 +70,24 @@ def test_patient_view_answers_cards_per_spec(client: TestClient) -> None:
     assert client.get(linked[0].removeprefix("http://testserver")).status_code == 200
 
 
+def test_status_card_links_to_this_patients_plan_and_the_link_is_private(client: TestClient) -> None:
+    body = request("patient-view", "p01", prefetch=prefetch_of("p01-class-iv-new"))
+    cards = client.post(PATIENT_VIEW, json=body).json()["cards"]
+    links = [link["url"] for c in cards for link in c.get("links", []) if link["label"] == "Full lncare plan"]
+    assert len(links) == 1 and links[0].startswith("http://testserver/?plan=")
+    token = links[0].split("?plan=", 1)[1]
+    shared = client.get(f"/api/plans/{token}")
+    assert shared.status_code == 200 and shared.headers["cache-control"] == "no-store"
+    found = shared.json()
+    # the record the service read (p01 has no HCQ) and the plan it made, which starts HCQ
+    assert found["patient"]["id"] == "p01" and found["plan"]["patient_id"] == "p01"
+    assert any(line["id"] == "hcq-start" for line in found["plan"]["recommendations"])
+    again = client.post(PATIENT_VIEW, json=body).json()["cards"]
+    assert not any(links[0] == link["url"] for c in again for link in c.get("links", []))  # a new token
+    missing = client.get("/api/plans/not-a-token")
+    assert missing.status_code == 404 and missing.json()["field"] == "token"
+
+
 def test_order_sign_flags_mmf_in_pregnancy(client: TestClient) -> None:
     drafts = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": mmf_order("m9")}]}
     body = request("order-sign", "p07", prefetch=prefetch_of("p07-pregnant-active-ln"))

@@ -25,8 +25,6 @@ Indicator = Literal["info", "warning", "critical"]
 SUMMARY_MAX = 139
 # Where the REST API shows one knowledge-base item (statement, definition, therapy, reference) by id.
 KB_PATH = "/api/kb/"
-# The clinician page that shows the full plan (DESIGN.md: web page at /).
-PLAN_PATH = "/"
 # Card uuids are UUIDv5 of hookInstance + problem key: the same call gives the same uuids (a retried
 # request yields the same cards, so feedback stays idempotent) and no two problems share one.
 CARD_NAMESPACE = uuid.UUID("6f1c2a4e-4b8e-5d0e-9a59-2f3c8d7e1b10")
@@ -121,9 +119,11 @@ def unique(cards: Iterable[Card]) -> list[Card]:
     return sorted(kept, key=lambda card: order[card.indicator])
 
 
-def patient_view_cards(plan: Plan, patient: Patient, *, base_url: str, hook_instance: str) -> list[Card]:
-    """The LN status card, then one card per gap or warning the plan holds."""
-    cards = [status_card(plan, base_url=base_url, hook_instance=hook_instance)]
+def patient_view_cards(
+    plan: Plan, patient: Patient, *, base_url: str, hook_instance: str, plan_url: str
+) -> list[Card]:
+    """The LN status card (linking to ``plan_url``, the full plan), then one card per gap or warning."""
+    cards = [status_card(plan, base_url=base_url, hook_instance=hook_instance, plan_url=plan_url)]
     cards.extend(gap_cards(plan, base_url=base_url, hook_instance=hook_instance))
     overdue = overdue_card(plan, patient, base_url=base_url, hook_instance=hook_instance)
     if overdue is not None:
@@ -131,7 +131,7 @@ def patient_view_cards(plan: Plan, patient: Patient, *, base_url: str, hook_inst
     return unique(cards)
 
 
-def status_card(plan: Plan, *, base_url: str, hook_instance: str) -> Card:
+def status_card(plan: Plan, *, base_url: str, hook_instance: str, plan_url: str) -> Card:
     """Where the patient stands: phase, renal response, glucocorticoid exposure against the target."""
     a = plan.assessment
     weeks = f" week {a.weeks_on_treatment:.0f}" if a.weeks_on_treatment is not None else ""
@@ -159,7 +159,7 @@ def status_card(plan: Plan, *, base_url: str, hook_instance: str) -> Card:
         detail="\n".join(detail),
         indicator="info",
         source=source_for(cites, base_url),
-        links=(Link(label="Full lncare plan", url=f"{base_url.rstrip('/')}{PLAN_PATH}", type="absolute"),),
+        links=(Link(label="Full lncare plan", url=plan_url, type="absolute"),),
     )
 
 

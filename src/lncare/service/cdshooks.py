@@ -31,6 +31,7 @@ from lncare.service import feedback, prefetch
 from lncare.service.auth import cds_claims
 from lncare.service.cards import Card, patient_view_cards
 from lncare.service.orders import draft_orders, order_cards
+from lncare.service.plan_links import PlanLinks
 from lncare.service.problems import Problem, responses
 from lncare.service.settings import Settings
 
@@ -73,6 +74,8 @@ SERVICES = {
     )
 }
 USAGE = "Needs the patient's FHIR R4 data: from prefetch, or from fhirServer with fhirAuthorization."
+# The clinician page (service/web) opens a plan kept by lncare.service.plan_links from ?plan=TOKEN.
+PLAN_PAGE = "/"
 
 
 class FhirAuthorization(BaseModel):
@@ -132,7 +135,12 @@ async def call_service(
     cards: list[Card]
     if service.hook == "patient-view":
         plan = recommend(patient, as_of)
-        cards = patient_view_cards(plan, patient, base_url=base_url, hook_instance=hook.hook_instance)
+        token = plan_links(request).put({
+            "patient": patient.model_dump(mode="json", exclude_none=True),
+            "plan": plan.model_dump(mode="json"),
+        })
+        cards = patient_view_cards(plan, patient, base_url=base_url, hook_instance=hook.hook_instance,
+                                   plan_url=f"{base_url}{PLAN_PAGE}?plan={token}")
     else:
         selections = hook.context.get("selections") if service.hook == "order-select" else None
         if selections is not None and not (
@@ -157,6 +165,16 @@ def receive_feedback(
 
 
 _store_lock = threading.Lock()
+
+
+def plan_links(request: Request) -> PlanLinks:
+    """The app's plan links (``app.state.plan_links``, made by create_app; one is made if missing)."""
+    state = request.app.state
+    with _store_lock:
+        links: PlanLinks | None = getattr(state, "plan_links", None)
+        if links is None:
+            links = state.plan_links = PlanLinks()
+        return links
 
 
 def feedback_store(request: Request) -> feedback.FeedbackStore:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -23,6 +23,7 @@ from lncare.knowledge.schema.statement import Statement
 from lncare.knowledge.schema.therapy import Therapy
 from lncare.knowledge.schema.trial import Trial
 from lncare.model.plan import Assessment, Plan
+from lncare.service.plan_links import PlanLinks
 from lncare.service.problems import Problem, responses
 
 router = APIRouter()
@@ -130,6 +131,17 @@ def item(item_id: str) -> JSONResponse:
         named = InputError("item_id", err.value, err.reason)  # the path parameter, as OpenAPI names it
         raise Problem(404, str(named), field=named.field, reason=named.reason) from None
     return JSONResponse(found.model_dump(mode="json"))
+
+
+@router.get("/api/plans/{token}", tags=["plan"], responses=responses(404, 422))
+def shared_plan(token: str, request: Request) -> JSONResponse:
+    """A plan a CDS Hooks status card links to: ``{"patient": record, "plan": plan}``, for 15 minutes
+    after the card was made (:mod:`lncare.service.plan_links`); never cached by the browser."""
+    links: PlanLinks | None = getattr(request.app.state, "plan_links", None)
+    found = links.get(token) if links is not None else None
+    if found is None:
+        raise Problem(404, "no such plan link, or it has expired (links live 15 minutes)", field="token")
+    return JSONResponse(found, headers={"Cache-Control": "no-store"})
 
 
 def _day(as_of: date | None) -> date:

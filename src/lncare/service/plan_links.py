@@ -1,0 +1,64 @@
+"""Short-lived links from a CDS Hooks status card to the full plan on lncare's web page.
+
+A card can only carry a URL, and the web page cannot read the EHR's record by itself (that would take
+a SMART launch). So the patient-view service keeps what it computed, the record it read and the plan,
+under an unguessable token for a few minutes, and the card links to ``/?plan=TOKEN``. The token is the
+only key (a capability URL): 32 random bytes (``secrets``), never logged (the access log writes the
+path only, and this path is answered with ``Cache-Control: no-store``), held in this process's memory
+only, and forgotten after ``ttl_s`` or when more than ``capacity`` links are held (oldest first).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+# Long enough to click a card while the chart is open; short enough that a copied link soon dies.
+PLAN_LINK_TTL_S = 15 * 60
+# Bounds memory: at ~30 KB a plan, 2,000 links are about 60 MB.
+PLAN_LINK_CAPACITY = 2000
+TOKEN_BYTES = 32
+
+
+class PlanLinks:
+    """Token -> payload, each kept for ``ttl_s`` seconds; thread-safe."""
+
+    def __init__(
+        self,
+        ttl_s: float = PLAN_LINK_TTL_S,
+        capacity: int = PLAN_LINK_CAPACITY,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ttl_s, self._capacity, self._clock = ttl_s, capacity, clock
+        self._items: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, payload: dict[str, Any]) -> str:
+        """Keep ``payload``; the new token."""
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        now = self._clock()
+        with self._lock:
+            self._forget_expired(now)
+            self._items[token] = (now + self._ttl_s, payload)
+            while len(self._items) > self._capacity:
+                self._items.popitem(last=False)
+        return token
+
+    def get(self, token: str) -> dict[str, Any] | None:
+        """The payload kept under ``token``, or None when unknown or expired."""
+        with self._lock:
+            self._forget_expired(self._clock())
+            found = self._items.get(token)
+        return found[1] if found is not None else None
+
+    def _forget_expired(self, now: float) -> None:
+        # Insertion order is expiry order (one ttl for all), so expired items are at the front.
+        while self._items:
+            token, (expires, _) = next(iter(self._items.items()))
+            if expires > now:
+                return
+            del self._items[token]
