@@ -474,7 +474,8 @@ class _Tables:
 
         def lab(concept: int, values: FloatArray, unit: str, where: Array, source: str) -> None:
             idx = np.flatnonzero(where)
-            rows.add(visit=idx, concept=np.int64(concept), value=values[idx], unit=np.int64(c.UNIT_IDS[unit]),
+            value = np.round(values[idx], _DECIMALS.get((source, unit), 2))  # as a lab report prints it
+            rows.add(visit=idx, concept=np.int64(concept), value=value, unit=np.int64(c.UNIT_IDS[unit]),
                      source=np.int64(_SOURCE_INDEX[source]))
 
         def lab_units(concept: int, values: FloatArray, units: tuple[tuple[str, float], ...],
@@ -767,6 +768,12 @@ class _DrugRows:
 
 # Visits per person at most: LN follow-up is at most 36 months with visits at least a month apart.
 _MAX_VISITS = 38
+# Decimals a lab report would print, per (test, unit); two otherwise (synthetic).
+_DECIMALS: dict[tuple[str, str], int] = {
+    ("upcr", "mg/g"): 0, ("upcr", "mg/mmol"): 1, ("creatinine", "umol/L"): 0, ("albumin", "g/dL"): 1,
+    ("albumin", "g/L"): 0, ("c3", "mg/dL"): 0, ("c4", "mg/dL"): 1, ("anti_dsdna", "[IU]/mL"): 0,
+    ("weight", "kg"): 1, ("height", "cm"): 1,
+}
 _ROMAN_TO_INT = {roman: number for number, roman in c.ISN_RPS_CLASSES.items()}
 _SOURCES = [
     "upcr", "creatinine", "egfr", "albumin", "c3", "c4", "anti_dsdna", "systolic_bp", "diastolic_bp",
