@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import nullcontext
 from datetime import date
+from functools import partial
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
@@ -137,20 +138,18 @@ def _spark(con: Any, items: Iterable[Item], profile: str, chunk: int) -> list[Ga
         return []
     frame = session.createDataFrame(rows, schema="person_id long, part long, record string, as_of string")
     gaps = frame.groupBy("part").applyInPandas(
-        _PlanFrame(profile), schema="person_id long, gap string, detail string"
+        partial(plan_frame, profile=profile), schema="person_id long, gap string, detail string"
     )
     return [(int(r.person_id), r.gap, r.detail) for r in gaps.collect()]
 
 
-class _PlanFrame:
-    """applyInPandas's function: one group of (person_id, part, record JSON, as_of) rows -> gap rows."""
+def plan_frame(frame: Any, *, profile: str) -> Any:
+    """applyInPandas's function: one group of (person_id, part, record JSON, as_of) rows -> gap rows.
 
-    def __init__(self, profile: str) -> None:
-        self.profile = profile
+    ``profile`` is keyword-only because Spark passes the group key too when the function takes two
+    positional parameters."""
+    import pandas as pd  # type: ignore[import-untyped]
 
-    def __call__(self, frame: Any) -> Any:
-        import pandas as pd  # type: ignore[import-untyped]
-
-        columns = (frame["person_id"], frame["record"], frame["as_of"])
-        items = [(int(pid), json.loads(record), day) for pid, record, day in zip(*columns, strict=True)]
-        return pd.DataFrame(plan_items(items, self.profile), columns=["person_id", "gap", "detail"])
+    columns = (frame["person_id"], frame["record"], frame["as_of"])
+    items = [(int(pid), json.loads(record), day) for pid, record, day in zip(*columns, strict=True)]
+    return pd.DataFrame(plan_items(items, profile), columns=["person_id", "gap", "detail"])

@@ -81,7 +81,7 @@ def spark_session(master: str = "local[*]") -> Any:
 
     builder = SparkSession.builder.appName("lncare-cohort")
     builder = builder.remote(master) if master.startswith("sc://") else builder.master(master)
-    return (
+    session = (
         builder.config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")  # rich draws lncare's own progress bars
@@ -90,6 +90,9 @@ def spark_session(master: str = "local[*]") -> Any:
         .config("spark.sql.shuffle.partitions", "8")
         .getOrCreate()
     )
+    if not master.startswith("sc://"):  # a Spark Connect client has no SparkContext to quieten
+        session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 def parquet_tables(folder: Path) -> dict[str, str]:
