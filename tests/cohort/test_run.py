@@ -172,3 +172,23 @@ def test_full_run_on_duckdb(synthetic_duckdb: Path, tmp_path: Path) -> None:
         assert got[(regimen, months)] == (complete, assessable)
     cohort_rows = con.execute(f"SELECT count(*) FROM '{out}/tables/cohort.parquet'").fetchone()
     assert cohort_rows is not None and result["counts"]["cohort"] == cohort_rows[0] > 0
+
+
+def test_plan_pass_sees_the_record_as_it_stood_and_lists_gaps() -> None:
+    from lncare.cohort.plan_pass import known_on, plan_items
+
+    record = json.loads((Path(__file__).parents[2] / "examples" / "p01-class-iv-new.json").read_text())
+    later = {"test": "upcr", "value": 1.0, "unit": "g/g", "date": "2027-03-01"}
+    running = {"drug": "prednisone", "dose": 5, "unit": "mg", "frequency": "daily", "route": "oral",
+               "start": "2026-01-01", "end": "2027-01-01"}
+    seen = known_on({**record, "labs": [*record["labs"], later], "medications": [running]}, "2026-11-27")
+    assert later not in seen["labs"] and len(seen["labs"]) == len(record["labs"])
+    assert seen["medications"] == [{**running, "end": None}]  # still taken on the as-of date
+    assert known_on(record, "2026-01-01")["biopsy"] is None  # the biopsy came later
+
+    items = [(1, record, "2026-11-27"), (2, {**record, "sex": "unknown"}, "2026-11-27")]
+    gaps = plan_items(items, "eular2023")
+    # EULAR 2023: hydroxychloroquine for every patient with LN unless contraindicated; p01 takes none.
+    assert (1, "hcq-start") in {(pid, gap) for pid, gap, _ in gaps}
+    errors = [detail for pid, gap, detail in gaps if gap == "record_error"]
+    assert len(errors) == 1 and errors[0].startswith("sex")

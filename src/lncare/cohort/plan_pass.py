@@ -48,6 +48,20 @@ def gaps_of(plan: Any) -> list[tuple[str, str]]:
     return out
 
 
+def known_on(record: dict[str, Any], day: str) -> dict[str, Any]:
+    """``record`` as it stood on ``day`` (ISO date): later labs, biopsies and drug starts removed, and a
+    drug that ended later still running. The engine refuses data dated after its as-of date."""
+    known = dict(record)
+    known["labs"] = [lab for lab in record.get("labs", []) if lab["date"] <= day]
+    known["medications"] = [
+        {**med, "end": None} if med.get("end") and med["end"] > day else med
+        for med in record.get("medications", []) if med["start"] <= day
+    ]
+    if record.get("biopsy") and record["biopsy"]["date"] > day:
+        known["biopsy"] = None
+    return known
+
+
 def plan_items(items: list[Item], profile: str) -> list[Gap]:
     """The gaps of each (person_id, record, as_of) item: the unit of work of a worker."""
     from lncare import recommend
@@ -55,7 +69,7 @@ def plan_items(items: list[Item], profile: str) -> list[Gap]:
     gaps: list[Gap] = []
     for person_id, record, as_of in items:
         try:
-            plan = recommend(record, date.fromisoformat(as_of), profile)
+            plan = recommend(known_on(record, as_of), date.fromisoformat(as_of), profile)
         except InputError as err:
             gaps.append((person_id, RECORD_ERROR, str(err)))
             continue
