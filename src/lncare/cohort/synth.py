@@ -224,7 +224,7 @@ def draw_people(n: int, first_id: int, rng: np.random.Generator, config: SynthCo
         [response == COMPLETE, response == PARTIAL, response == NONE],
         [
             rng.uniform(0.08, 0.30, n),
-            np.maximum(0.6, upcr_base * rng.uniform(0.2, 0.5, n)),
+            np.maximum(0.7, upcr_base * rng.uniform(0.2, 0.5, n)),
             np.maximum(1.0, upcr_base * rng.uniform(0.7, 1.2, n)),
         ],
         upcr_base * rng.uniform(0.6, 1.0, n),
@@ -531,7 +531,7 @@ class _Tables:
         return omop.conform("measurement", table)
 
     def _biopsy_classes(self, cols: dict[str, Array]) -> dict[str, Array]:
-        """One row per ISN/RPS class on the biopsy date (see concepts.BIOPSY_CLASS), before the labs."""
+        """One row per ISN/RPS class on the biopsy date (see concepts.BIOPSY_CLASS), in date order."""
         p = self.p
         ln = np.flatnonzero(p.ln)
         person, value = [], []
@@ -549,7 +549,7 @@ class _Tables:
             "day": p.biopsy[pers], "value_source": vals - 1,
         }
         merged = {k: np.concatenate([extra[k], cols[k]]) for k in cols}
-        order = np.argsort(merged["person"], kind="stable")
+        order = np.lexsort((merged["day"], merged["person"]))  # stable: lab order kept within a day
         return {k: v[order] for k, v in merged.items()}
 
     def _upcr(self, person: Array, t: FloatArray) -> FloatArray:
