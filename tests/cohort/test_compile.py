@@ -134,7 +134,7 @@ def test_kdigo_table_29_moderate_flare() -> None:
     assert _one("kdigo2012-flare-moderate", False, upcr=1.0, upcr__baseline=0.4) is True
 
 
-def _egfr_rows(rows: list[tuple[int, bool, float]]) -> list[float]:
+def _egfr_rows(rows: list[tuple[int, bool, float | None]]) -> list[float | None]:
     table = ibis.memtable({"i": list(range(len(rows))), "age": [r[0] for r in rows],
                            "female": [r[1] for r in rows], "scr": [r[2] for r in rows]},
                           schema={"i": "int64", "age": "int64", "female": "boolean", "scr": "float64"})
@@ -158,7 +158,8 @@ def test_ckd_epi_2021_expression_equals_the_engine_calculator_bit_for_bit() -> N
     # or a patient on a threshold (eGFR 81, a 10 % fall) would be classed differently by the two.
     rows = [(age, female, scr) for age in (18, 19, 33, 47, 64, 80, 101) for female in (True, False)
             for scr in (0.1, 0.35, 0.69, 0.7, 0.71, 0.89, 0.9, 0.91, 1.0, 1.37, 2.5, 7.9, 25.0)]
-    got = _egfr_rows(rows)
+    got = _egfr_rows([*rows, (40, True, None)])
+    assert got.pop() is None  # no creatinine, no estimate (SQL's LEAST would otherwise ignore the NULL)
     for (age, female, scr), value in zip(rows, got, strict=True):
         want = egfr("ckd-epi-2021-cr", age=age, sex="female" if female else "male", creatinine=scr)
         assert value == want, (age, female, scr, value, want)

@@ -254,4 +254,6 @@ def ckd_epi_2021_cr(age: ir.NumericValue, female: ir.BooleanValue, scr: ir.Float
         _CKD_EPI_2021_CR_CONSTANT * low.pow(alpha) * high.pow(_CKD_EPI_2021_CR_ABOVE_KAPPA)
         * ibis.literal(_CKD_EPI_2021_CR_AGE_BASE).pow(age.cast("float64"))
     )
-    return ibis.ifelse(female, value * _CKD_EPI_2021_CR_FEMALE, value)
+    value = ibis.ifelse(female, value * _CKD_EPI_2021_CR_FEMALE, value)
+    # SQL LEAST/GREATEST skip NULLs (DuckDB, Spark, PostgreSQL): without a creatinine there is no estimate.
+    return ibis.ifelse(scr.isnull() | age.isnull(), ibis.null("float64"), value)
