@@ -126,11 +126,14 @@ def test_quality_measures_match_the_engine_plan(population: dict[str, Any]) -> N
         upcr = raas.because.get("upcr_g_per_g") if raas else None
         proteinuric = upcr is not None and upcr >= PROTEINURIC_G_PER_G
         patient = lncare.model.load.load_patient(record, as_of=day)
+        above = gc is not None and gc.current_mg_per_day > ACR_GC_GOAL_MG
+        unblocked = proteinuric and raas is not None and raas.action == "start"
+        overdue = any(test == "upcr" for test, _, _ in overdue_tests(acr_plan, patient))
         engine = {
             "hcq_not_in_use": (True, "hcq-start" in lines),
-            "gc_above_target_6_months": (gc is not None, gc is not None and gc.current_mg_per_day > ACR_GC_GOAL_MG),
-            "proteinuric_without_raas": (proteinuric, proteinuric and raas is not None and raas.action == "start"),
-            "upcr_monitoring_overdue": (True, any(t == "upcr" for t, _, _ in overdue_tests(acr_plan, patient))),
+            "gc_above_target_6_months": (gc is not None, above),
+            "proteinuric_without_raas": (proteinuric, unblocked),
+            "upcr_monitoring_overdue": (True, overdue),
         }
         for measure, answer in engine.items():
             got = by_person[pid][measure]
