@@ -210,7 +210,9 @@ def draw_people(n: int, first_id: int, rng: np.random.Generator, config: SynthCo
     flare = (response == COMPLETE) | (response == PARTIAL)
     flare &= rng.random(n) < config.flare_rate
     flare_month = np.where(flare, rng.uniform(12, 30, n), np.inf)
-    follow_months = np.where(ln, rng.uniform(24, 36, n), rng.uniform(12, 30, n))
+    # Synthetic follow-up: LN 24-30 months after induction (covers the 24-month landmark), SLE 12-24 months;
+    # with the visit rates below, about 30 measurement rows per person (issue 8: 30 million for a million).
+    follow_months = np.where(ln, rng.uniform(24, 30, n), rng.uniform(12, 24, n))
     anchor = np.where(ln, induction, sle)
     obs_end = anchor + np.round(follow_months * DAYS_PER_MONTH).astype(np.int64)
     obs_start = sle - rng.integers(30, 365, n)
@@ -434,9 +436,9 @@ class _Tables:
         n = len(p.person_id)
         anchor = np.where(p.ln, p.induction, p.sle)
         span = (p.obs_end - anchor) / DAYS_PER_MONTH
-        # LN: every 1-3 months during follow-up (synthetic; KDIGO monitors at least every 3 months);
+        # LN: every 1.5-3 months during follow-up (synthetic; KDIGO monitors at least every 3 months);
         # SLE without LN: every 6-12 months.
-        low, high = np.where(p.ln, 1.0, 6.0), np.where(p.ln, 3.0, 12.0)
+        low, high = np.where(p.ln, 1.5, 6.0), np.where(p.ln, 3.0, 12.0)
         width = _MAX_VISITS
         steps = rng.uniform(0.0, 1.0, (n, width)) * (high - low)[:, None] + low[:, None]
         first = np.where(p.ln, (p.biopsy - p.induction) / DAYS_PER_MONTH - 0.05, 0.0)
@@ -467,9 +469,9 @@ class _Tables:
         dbp = np.round(76 + 8 * activity + rng.normal(0, 6, m))
         weight = np.round(p.weight[person] + rng.normal(0, 1.0, m), 1)
         first_visit = np.r_[True, person[1:] != person[:-1]]
-        # Synthetic: the immunology panel at 35% and vitals at 40% of visits after the first.
-        panel = first_visit | (rng.random(m) < 0.35)
-        vitals = first_visit | (rng.random(m) < 0.4)
+        # Synthetic: the immunology panel and vitals at 30% of visits after the first.
+        panel = first_visit | (rng.random(m) < 0.3)
+        vitals = first_visit | (rng.random(m) < 0.3)
         rows = _Rows()
 
         def lab(concept: int, values: FloatArray, unit: str, where: Array, source: str) -> None:
@@ -668,7 +670,7 @@ class _Tables:
         dose = np.where(w >= 80, 200.0, np.where(w >= 60, 300.0, 200.0))
         frequency = np.where(w >= 80, "bid", "daily")
         # Enough 90-day fills to cover the longest observation from the SLE diagnosis.
-        fills = math.ceil((730 + 21 + 37 * DAYS_PER_MONTH) / 90) + 1
+        fills = math.ceil((730 + 21 + 31 * DAYS_PER_MONTH) / 90) + 1
         starts = p.sle[takes][:, None] + 90 * np.arange(fills)[None, :]
         keep = (starts <= p.obs_end[takes][:, None]) & (rng.random(starts.shape) >= cfg.hcq_gap_rate)
         idx = np.broadcast_to(np.arange(len(takes))[:, None], starts.shape)[keep]
@@ -766,8 +768,8 @@ class _DrugRows:
         return self.rows.columns()
 
 
-# Visits per person at most: LN follow-up is at most 36 months with visits at least a month apart.
-_MAX_VISITS = 38
+# Visits per person at most: LN follow-up is at most 30 months with visits at least 1.5 months apart.
+_MAX_VISITS = 22
 # Decimals a lab report would print, per (test, unit); two otherwise (synthetic).
 _DECIMALS: dict[tuple[str, str], int] = {
     ("upcr", "mg/g"): 0, ("upcr", "mg/mmol"): 1, ("creatinine", "umol/L"): 0, ("albumin", "g/dL"): 1,
