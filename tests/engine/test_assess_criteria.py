@@ -92,3 +92,12 @@ def test_definition_criterion_negates() -> None:
     assert evaluate(criteria, neither).holds is True
     one = Facts({}, {}, {}, lambda ident: ident.endswith("partial"))
     assert evaluate(criteria, one).holds is False
+
+
+def test_a_change_exactly_at_its_bound_meets_it_despite_float_subtraction() -> None:
+    # KDIGO 2012 Table 29, moderate flare: creatinine up 0.20-1.0 mg/dL from a baseline below 2.0.
+    # 1.2 - 1.0 is 0.19999999999999996 in binary floating point; the guideline's 0.2 rise must count.
+    criteria = KB.definitions["kdigo2012-flare-moderate"].criteria
+    verdict = evaluate(criteria, facts({"creatinine": 1.2}, {"creatinine": 1.0}))
+    assert verdict.holds is True
+    assert evaluate(criteria, facts({"creatinine": 1.19}, {"creatinine": 1.0})).holds is not True

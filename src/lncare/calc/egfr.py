@@ -82,11 +82,23 @@ class EgfrEstimate:
 # ---- the equations, on validated canonical inputs ------------------------------------------------
 
 
+# CKD-EPI 2021 creatinine equation (Inker et al., N Engl J Med 2021;385:1737-49). Named, because the
+# vectorised population path (lncare.cohort.compile) builds the same expression from them.
+CKD_EPI_2021_CR_KAPPA_ALPHA = {True: (0.7, -0.241), False: (0.9, -0.302)}  # female -> (kappa, alpha)
+CKD_EPI_2021_CR_CONSTANT = 142.0
+CKD_EPI_2021_CR_ABOVE_KAPPA = -1.200
+CKD_EPI_2021_CR_AGE_BASE = 0.9938
+CKD_EPI_2021_CR_FEMALE = 1.012
+
+
 def _ckd_epi_2021_cr(age: float, female: bool, scr: float) -> float:
-    kappa, alpha = (0.7, -0.241) if female else (0.9, -0.302)
+    kappa, alpha = CKD_EPI_2021_CR_KAPPA_ALPHA[female]
     ratio = scr / kappa
-    value: float = 142.0 * min(ratio, 1.0) ** alpha * max(ratio, 1.0) ** -1.200 * 0.9938**age
-    return value * 1.012 if female else value
+    value: float = (
+        CKD_EPI_2021_CR_CONSTANT * min(ratio, 1.0) ** alpha * max(ratio, 1.0) ** CKD_EPI_2021_CR_ABOVE_KAPPA
+        * CKD_EPI_2021_CR_AGE_BASE**age
+    )
+    return value * CKD_EPI_2021_CR_FEMALE if female else value
 
 
 def _ckd_epi_2021_cr_cys(age: float, female: bool, scr: float, cys: float) -> float:

@@ -27,6 +27,14 @@ from functools import reduce
 import ibis
 import ibis.expr.types as ir
 
+from lncare.calc.egfr import (
+    CKD_EPI_2021_CR_ABOVE_KAPPA,
+    CKD_EPI_2021_CR_AGE_BASE,
+    CKD_EPI_2021_CR_CONSTANT,
+    CKD_EPI_2021_CR_FEMALE,
+    CKD_EPI_2021_CR_KAPPA_ALPHA,
+)
+from lncare.engine.criteria import CHANGE_DECIMALS
 from lncare.errors import InputError
 from lncare.knowledge import KnowledgeBase
 from lncare.knowledge.schema.definition import (
@@ -136,6 +144,7 @@ class Compiler:
         if node.unit == "%":
             # A reference of 0 gives no percentage change: indeterminate, as in the engine.
             delta = ibis.ifelse(reference <= 0, ibis.null("float64"), delta / reference * 100)
+        delta = delta.round(CHANGE_DECIMALS)  # as the engine does, so a change exactly at a bound meets it
         missing = current.isnull() | reference.isnull()
         return Truth(compare(delta, node.comparator, node.value), missing & self.never(node.measure))
 
@@ -227,33 +236,21 @@ def unit_factors(measurement_sets: dict[str, tuple[int, ...]], units: dict[int, 
     return ibis.memtable(rows, schema=schema)
 
 
-# CKD-EPI 2021 creatinine equation (Inker et al., N Engl J Med 2021;385:1737-49), as
-# lncare.calc.egfr._ckd_epi_2021_cr computes it: kappa and alpha by sex, 142, -1.200, 0.9938 per year,
-# x 1.012 for women. calc/egfr.py keeps these inside its function, so they are restated here; the test
-# tests/cohort/test_compile.py requires this expression to equal lncare.calc.egfr.egfr to the last bit
-# on the shared vectors and a grid of inputs, so the two cannot drift apart.
-_CKD_EPI_2021_CR = {True: (0.7, -0.241), False: (0.9, -0.302)}  # female: (kappa, alpha)
-_CKD_EPI_2021_CR_CONSTANT = 142.0
-_CKD_EPI_2021_CR_ABOVE_KAPPA = -1.200
-_CKD_EPI_2021_CR_AGE_BASE = 0.9938
-_CKD_EPI_2021_CR_FEMALE = 1.012
-
-
 def ckd_epi_2021_cr(age: ir.NumericValue, female: ir.BooleanValue, scr: ir.FloatingValue) -> ir.FloatingValue:
     """eGFR (mL/min/1.73 m2) from age in completed years, sex and creatinine in mg/dL; NULL when a part is.
 
-    The operations run in the engine's order (left to right, the sex factor last), so the floating-point
-    result is the same.
+    CKD-EPI 2021 with the calculator's own constants (lncare.calc.egfr). The operations run in the
+    engine's order (left to right, the sex factor last), so the floating-point result is the same.
     """
-    kappa = ibis.ifelse(female, _CKD_EPI_2021_CR[True][0], _CKD_EPI_2021_CR[False][0])
-    alpha = ibis.ifelse(female, _CKD_EPI_2021_CR[True][1], _CKD_EPI_2021_CR[False][1])
+    kappa = ibis.ifelse(female, CKD_EPI_2021_CR_KAPPA_ALPHA[True][0], CKD_EPI_2021_CR_KAPPA_ALPHA[False][0])
+    alpha = ibis.ifelse(female, CKD_EPI_2021_CR_KAPPA_ALPHA[True][1], CKD_EPI_2021_CR_KAPPA_ALPHA[False][1])
     ratio = scr / kappa
     low = ibis.least(ratio, 1.0)
     high = ibis.greatest(ratio, 1.0)
     value = (
-        _CKD_EPI_2021_CR_CONSTANT * low.pow(alpha) * high.pow(_CKD_EPI_2021_CR_ABOVE_KAPPA)
-        * ibis.literal(_CKD_EPI_2021_CR_AGE_BASE).pow(age.cast("float64"))
+        CKD_EPI_2021_CR_CONSTANT * low.pow(alpha) * high.pow(CKD_EPI_2021_CR_ABOVE_KAPPA)
+        * ibis.literal(CKD_EPI_2021_CR_AGE_BASE).pow(age.cast("float64"))
     )
-    value = ibis.ifelse(female, value * _CKD_EPI_2021_CR_FEMALE, value)
+    value = ibis.ifelse(female, value * CKD_EPI_2021_CR_FEMALE, value)
     # SQL LEAST/GREATEST skip NULLs (DuckDB, Spark, PostgreSQL): without a creatinine there is no estimate.
     return ibis.ifelse(scr.isnull() | age.isnull(), ibis.null("float64"), value)

@@ -47,6 +47,9 @@ class Facts:
 
 
 UNMEASURED = "never measured: "
+# Decimal places a change (absolute or percent) is rounded to before it meets its bound; far below any
+# clinical resolution, far above float noise.
+CHANGE_DECIMALS = 9
 
 
 @dataclass
@@ -160,6 +163,9 @@ def _change(node: ChangeCriterion, facts: Facts, out: Verdict) -> Truth:
             out.gaps.append(f"{node.reference} {node.measure} is 0: no percentage change")
             return None
         delta = delta / reference * 100
+    # Values recorded to a few decimals subtract inexactly (1.2 - 1.0 = 0.19999999999999996 mg/dL); a
+    # change exactly at a guideline's bound must meet it, so the change is rounded before comparing.
+    delta = round(delta, CHANGE_DECIMALS)
     out.used[f"{node.measure}_{node.direction}_{'percent' if node.unit == '%' else node.unit}"] = round(
         delta, 1
     )
