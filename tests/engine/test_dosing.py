@@ -160,3 +160,15 @@ def test_unknown_setting_is_a_programming_error() -> None:
         assert "someday" in str(err)
     else:
         raise AssertionError("an unknown setting must raise")
+
+
+def test_an_oral_dose_is_told_in_the_fewest_tablets_or_capsules() -> None:
+    # KDIGO 2024: MMF 1.0 g twice daily in induction; CellCept strengths 250 mg capsule, 500 mg tablet.
+    ctx = ctx_for(record())
+    statement = ctx.profile.statement("kdigo2024-rec-10.2.3.1.1")
+    mmf = dose(dosing.dose_for(ctx, "mycophenolate-mofetil", "induction", statement=statement))
+    assert mmf.amount == 1000 and mmf.basis.endswith("rounded to 2 x 500 mg tablet")
+    # Liu 2015 multitarget: tacrolimus 4 mg/day (2 mg bid); Prograf capsules 0.5, 1 and 5 mg.
+    tacrolimus = dose(dosing.dose_for(ctx, "tacrolimus", "add_on"))
+    assert (tacrolimus.amount, tacrolimus.frequency) == (2.0, "bid")
+    assert tacrolimus.basis.endswith("rounded to 2 x 1 mg capsule")

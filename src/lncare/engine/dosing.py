@@ -208,18 +208,30 @@ def _round(therapy: Therapy, step: _Step, mg: float, *, down: bool) -> tuple[flo
         note = "" if step.route == "iv" else f"; no verified {step.route} strength in the knowledge base"
         return float(round(mg)), f"given as {round(mg)} mg (rounded to the whole mg{note})"
     unit = strengths[0]
-    form = _form(therapy, unit)
+    # A lone tablet strength may be halved, or whole tablets given on alternating days (AAO 2016 allows
+    # HCQ daily amounts to be averaged over a week); where smaller strengths exist they are used instead.
+    halves = len(strengths) == 1 and _form(therapy, unit) == "tablet"
     if down:
-        # A ceiling must not be passed: round down. A tablet may be halved, or whole tablets given on
-        # alternating days (AAO 2016 allows HCQ daily amounts to be averaged over a week).
-        increment = unit / 2 if form == "tablet" else unit
+        # A ceiling must not be passed: round down.
+        increment = unit / 2 if halves else unit
         amount = round(math.floor(mg / increment + ROUNDING_SLACK) * increment, 2)
-        if form == "tablet":
+        if halves:
             return amount, f"rounded down to {increment:g} mg steps of {unit:g} mg tablets " \
                            "(half a tablet, or whole tablets on alternating days)"
-        return amount, f"rounded down to whole {form}s: {amount / unit:g} x {unit:g} mg"
+        return amount, f"rounded down to {_fewest_units(therapy, strengths, amount)}"
     nearest = round(round(mg / unit) * unit, 2)
-    return nearest, f"rounded to {nearest / unit:g} x {unit:g} mg {form}"
+    return nearest, f"rounded to {_fewest_units(therapy, strengths, nearest)}"
+
+
+def _fewest_units(therapy: Therapy, strengths: Sequence[float], amount: float) -> str:
+    """``amount`` as tablets or capsules, largest strength first (e.g. 2000 mg = 4 x 500 mg tablet)."""
+    parts, left = [], amount
+    for strength in sorted(strengths, reverse=True):
+        count = math.floor(left / strength + ROUNDING_SLACK)
+        if count:
+            parts.append(f"{count} x {strength:g} mg {_form(therapy, strength)}")
+            left = round(left - count * strength, 6)
+    return " + ".join(parts) if parts else f"0 x {strengths[0]:g} mg {_form(therapy, strengths[0])}"
 
 
 def _form(therapy: Therapy, strength: float) -> str:
