@@ -256,7 +256,11 @@ def synthesize(
     chunk: int = 100_000,
     config: SynthConfig | None = None,
 ) -> Iterator[dict[str, pa.Table]]:
-    """OMOP tables for ``patients`` people, one dict of tables per chunk of ``chunk`` people."""
+    """OMOP tables for ``patients`` people, one dict of tables per chunk of ``chunk`` people.
+
+    Chunk ``k`` draws from ``numpy.random.default_rng([seed, k])``, people first (:func:`draw_people`),
+    so the latent people of a chunk (response class, regimen) can be drawn again beside its tables.
+    """
     if isinstance(patients, bool) or not isinstance(patients, int) or patients < 1:
         raise InputError("patients", patients, "must be a whole number of at least 1")
     if isinstance(chunk, bool) or not isinstance(chunk, int) or not 1 <= chunk <= MAX_CHUNK:
