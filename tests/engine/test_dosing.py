@@ -172,3 +172,9 @@ def test_an_oral_dose_is_told_in_the_fewest_tablets_or_capsules() -> None:
     tacrolimus = dose(dosing.dose_for(ctx, "tacrolimus", "add_on"))
     assert (tacrolimus.amount, tacrolimus.frequency) == (2.0, "bid")
     assert tacrolimus.basis.endswith("rounded to 2 x 1 mg capsule")
+
+
+def test_an_infusion_is_drawn_to_the_mg_not_rounded_to_whole_vials() -> None:
+    # Benlysta IV label: 10 mg/kg; 62 kg -> 620 mg, drawn up from 120 mg and 400 mg vials (not 640 mg).
+    belimumab = dose(dosing.dose_for(ctx_for(record()), "belimumab", "add_on"))
+    assert belimumab.amount == 620 and "vials of 120 and 400 mg" in belimumab.basis

@@ -109,14 +109,12 @@ def test_belimumab_sc_presentations() -> None:
     ("cyclophosphamide", {500, 1000, 2000}, "label:cyclophosphamide-us"),  # powder 500 mg, 1 g, 2 g
     ("belimumab", {120, 400}, BENLYSTA_HOW_SUPPLIED),  # 120 mg/5-mL and 400 mg/20-mL vials
 ])
-def test_iv_vials_match_label_but_are_held_back(drug: str, expected: set[float], source: str) -> None:
-    # Per-m2 and per-kg infusions are given to the mg; a usable vial strength would make the engine
-    # round them to whole vials, so these stay R (with the label recorded) until that is changed.
+def test_iv_vials_match_label(drug: str, expected: set[float], source: str) -> None:
     found = strengths(drug, "vial")
     assert set(found) == expected
     for formulation in found.values():
-        assert formulation.certainty == "R"
-        assert source in formulation.sources
+        assert_verified(formulation, source)
+
 
 
 def test_obinutuzumab_vial() -> None:

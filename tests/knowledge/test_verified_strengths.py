@@ -55,14 +55,11 @@ def test_prednisolone_5_mg_tablet_has_a_us_listing() -> None:
     ("methylprednisolone", {40: 1, 125: 2, 500: 4}, "label:solu-medrol-us-ndc"),  # mg: mL per vial
     ("rituximab", {100: 10, 500: 50}, "label:mabthera-eu"),
 ])
-def test_iv_vials_match_the_listing_but_are_held_back(drug: str, expected: dict[float, float],
-                                                      source: str) -> None:
-    # A 250 mg pulse or a 375 mg/m2 infusion is given to the mg; a usable vial strength would make the
-    # engine round it to whole vials, so these stay R with the source recorded.
+def test_iv_vials_match_the_listing(drug: str, expected: dict[float, float], source: str) -> None:
     found = formulations(drug, "vial", "iv")
     for strength, volume in expected.items():
         assert found[strength].volume_ml == volume
-        assert found[strength].certainty == "R"
+        assert found[strength].certainty == "V"
         assert source in found[strength].sources
 
 

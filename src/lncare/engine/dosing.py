@@ -204,8 +204,12 @@ def _round(therapy: Therapy, step: _Step, mg: float, *, down: bool) -> tuple[flo
         f.strength_mg for f in therapy.formulations
         if usable(f) and f.route == step.route and f.strength_mg is not None
     )
-    if not strengths:
-        note = "" if step.route == "iv" else f"; no verified {step.route} strength in the knowledge base"
+    if step.route == "iv" or not strengths:
+        # An infusion is drawn up from vials, not given in whole vials: the dose stays to the whole mg.
+        if step.route == "iv":
+            note = f"; vials of {' and '.join(f'{v:g}' for v in strengths)} mg" if strengths else ""
+        else:
+            note = f"; no verified {step.route} strength in the knowledge base"
         return float(round(mg)), f"given as {round(mg)} mg (rounded to the whole mg{note})"
     unit = strengths[0]
     # A lone tablet strength may be halved, or whole tablets given on alternating days (AAO 2016 allows
