@@ -22,10 +22,12 @@ browser:
 	@[ -x $(CHROMIUM) ] && fc-list :lang=zh | grep -q . || \
 	  ( $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends chromium fonts-noto-cjk )
 
+# The service on this machine only: the clinician page at http://127.0.0.1:$(PORT)/ with the example
+# patients one click away, the REST API and CDS Hooks (JWT required; see README), feedback kept in .lncare/.
+PORT ?= 8000
 run: install
-	$(BIN)/lncare calc egfr --age 50 --sex female --creatinine 1.1
-	$(BIN)/lncare patient check examples/p01-class-iv-new.json
-	$(BIN)/lncare recommend examples/p01-class-iv-new.json --as-of 2026-11-27
+	@echo "lncare: open http://127.0.0.1:$(PORT)/ (Ctrl-C stops the service)"
+	$(BIN)/lncare serve --host 127.0.0.1 --port $(PORT) --data .lncare
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
