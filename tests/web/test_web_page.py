@@ -14,8 +14,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
+
+from lncare.service.prefetch import as_prefetch
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 P03 = "p03-class-iii-induction"
@@ -178,3 +181,18 @@ def test_the_print_layout_fits_the_plan_on_one_page(page: Page, name: str) -> No
     page.emulate_media(media="print")
     pdf = page.pdf(format="A4")
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
+
+
+def test_the_cds_status_card_link_opens_this_patients_plan(page: Page, base_url: str) -> None:
+    # p01 is new class IV LN without hydroxychloroquine: EULAR 2023 recommendation 1 says start it.
+    bundle = json.loads((EXAMPLES / "fhir" / "p01-class-iv-new.json").read_text(encoding="utf-8"))
+    body = {"hook": "patient-view", "hookInstance": "web-link-test",
+            "context": {"userId": "Practitioner/1", "patientId": "p01"}, "prefetch": as_prefetch(bundle)}
+    cards = httpx.post(f"{base_url}/cds-services/lncare-patient-view", json=body).json()["cards"]
+    link = next(link["url"] for card in cards for link in card.get("links", [])
+                if link["label"] == "Full lncare plan")
+    page.goto(link)
+    expect(page.locator("#plan-title")).to_contain_text("p01")
+    expect(hcq_line(page).locator(".headline")).to_contain_text("Start hydroxychloroquine")
+    page.goto(f"{base_url}/?plan=no-such-token")
+    expect(page.locator("#status")).to_contain_text("expired")

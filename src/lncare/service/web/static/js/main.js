@@ -154,6 +154,20 @@ async function openExample(name) {
   await run(record);
 }
 
+// A CDS Hooks status card links here with ?plan=TOKEN: the record the service read, planned again here
+// on the card's date and profile, so the page shows exactly what the card summarised.
+async function openSharedPlan(token) {
+  try {
+    const shared = await getJSON(`/api/plans/${encodeURIComponent(token)}`);
+    $("as-of").value = shared.plan.as_of;
+    $("guideline").value = shared.plan.guideline;
+    form.fillForm(shared.patient);
+    await run(shared.patient);
+  } catch (problem) {
+    status("status.link_expired");
+  }
+}
+
 async function openFile(event) {
   const file = event.target.files[0];
   if (!file) return;
@@ -221,7 +235,8 @@ async function init() {
     $(id).addEventListener("change", () => { if (state.plan) run(form.readRecord()); });
   }
   document.body.dataset.ready = "true";
-  if (url.get("example")) await openExample(url.get("example"));
+  if (url.get("plan")) await openSharedPlan(url.get("plan"));
+  else if (url.get("example")) await openExample(url.get("example"));
   if (TABS.includes(url.get("tab"))) showTab(url.get("tab"));
 }
 
