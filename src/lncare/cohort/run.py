@@ -142,8 +142,8 @@ def _summary(
         gaps = tables["plan_gaps"]
         per_gap = gaps.group_by("gap").aggregate([("person_id", "count_distinct")]).sort_by("gap")
         result["plan_pass"] = {
-            "patients": tables["cohort"]["subject_id"].unique().length(),
-            "patients_with_gaps": gaps["person_id"].unique().length(),
+            "patients": len(tables["cohort"]["subject_id"].unique()),
+            "patients_with_gaps": len(gaps["person_id"].unique()),
             "gaps": dict(zip(per_gap["gap"].to_pylist(), per_gap["person_id_count_distinct"].to_pylist(),
                              strict=True)),
         }
