@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.parquet as pq  # type: ignore[import-untyped]
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from lncare.errors import InputError, one_of
 

@@ -24,7 +24,7 @@ from functools import partial
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow as pa
 
 from lncare.errors import InputError
 
@@ -162,7 +162,7 @@ def plan_frame(frame: Any, *, profile: str) -> Any:
 
     ``profile`` is keyword-only because Spark passes the group key too when the function takes two
     positional parameters."""
-    import pandas as pd  # type: ignore[import-untyped]
+    import pandas as pd
 
     columns = (frame["person_id"], frame["record"], frame["as_of"])
     items = [(int(pid), json.loads(record), day) for pid, record, day in zip(*columns, strict=True)]

@@ -68,31 +68,42 @@ def population_tables(
     if not months or any(isinstance(m, bool) or not isinstance(m, int) or m <= 0 for m in months):
         raise InputError("landmarks_months", list(months), "must be positive whole months, e.g. 6, 12, 24")
     p = _Population(con, load(), as_of)
-    landmarks = p.landmarks(months)
-    response = p.response(landmarks, profile)
+    facts = p.keep(p.facts(p.landmarks(months)))
+    response = p.response(facts, profile)
     return {
         "cohort": p.cohort(),
         "induction": p.induction.select("person_id", "induction_start", "regimen"),
         "response": response.select(
             "person_id", "regimen", "landmark_months", "landmark_date", "status"
         ),
-        "flare": p.flare(landmarks, profile),
+        "flare": p.flare(facts, profile),
         "measures": p.measures(),
         "time_to_response": p.time_to_response(profile),
     }
 
 
 class _Population:
+    """The shared steps (persons, lab points, eGFR, exposures, entry, induction) are materialised once
+    on the backend (a temporary table on DuckDB, a cached DataFrame on Spark): every output reads them,
+    and inlined they made each output's query tens of kilobytes of SQL that repeated the same work."""
+
     def __init__(self, con: ibis.BaseBackend, kb: KnowledgeBase, as_of: datetime.date | None) -> None:
         self.con = con
         self.kb = kb
         self.as_of = as_of
-        self.persons = self._persons()
-        self.points = self._lab_points()
-        self.egfr_points = self._egfr_points()
-        self.exposures = self._exposures()
-        self.entry = self._ln_entry()
-        self.induction = self._induction()
+        self.persons = self.keep(self._persons())
+        self.points = self.keep(self._lab_points())
+        self.egfr_points = self.keep(self._egfr_points())
+        self.exposures = self.keep(self._exposures())
+        self.entry = self.keep(self._ln_entry())
+        self.induction = self.keep(self._induction())
+
+    def keep(self, table: ir.Table) -> ir.Table:
+        """``table`` computed now and kept on the backend for the expressions built on it."""
+        # Ibis registers in-memory lookup tables (unit factors, therapies) when a query runs; the PySpark
+        # backend's cache compiles one without doing so (ibis 12.0), so the hook is run here first.
+        self.con._run_pre_execute_hooks(table)
+        return table.cache()
 
     # ---- source tables ----------------------------------------------------------------------------
 
@@ -269,7 +280,9 @@ class _Population:
         start = start.filter(
             _age(start, start.course_start_date - ibis.interval(days=d.BASELINE_WINDOW_DAYS)) >= d.ADULT_YEARS
         )
-        members = courses.join(start.select("person_id", "course", "course_start"), ["person_id", "course"])
+        members = self.keep(
+            courses.join(start.select("person_id", "course", "course_start"), ["person_id", "course"])
+        )
         self.members = members
         escalation = _first_escalation(members)
         next_course = spans.join(start.select("person_id", c0="course"), "person_id")
@@ -424,21 +437,21 @@ class _Population:
         cases += [(complete.isnull() | partial.isnull(), na), (too_early, na)]
         return ibis.cases(*cases, else_=ibis.literal("none"))
 
-    def response(self, landmarks: ir.Table, profile: str) -> ir.Table:
-        facts = self.facts(landmarks)
+    def response(self, facts: ir.Table, profile: str) -> ir.Table:
+        """The renal response status on each facts row (from :meth:`facts` of the landmarks)."""
         return facts.mutate(status=self.status(facts, profile))
 
     # ---- flare ------------------------------------------------------------------------------------
 
-    def flare(self, landmarks: ir.Table, profile: str) -> ir.Table:
-        """A renal flare judged on each landmark, as lncare.engine.response.flare (kind, else grade)."""
+    def flare(self, facts: ir.Table, profile: str) -> ir.Table:
+        """A renal flare judged on each landmark's facts, as lncare.engine.response.flare (kind, else
+        grade)."""
         chosen = engine_profile(profile, self.kb)
         defs = chosen.definitions_for("flare")
         empty = ibis.memtable({"person_id": [], "flare_date": [], "kind": []},
                               schema={"person_id": "int64", "flare_date": "date", "kind": "string"})
         if not defs:
             return empty
-        facts = self.facts(landmarks)
         # The engine judges flares against the pre-flare values, with every gap keeping a question open.
         pre_flare = {column(m, at): facts[column(m, "pre_flare")]
                      for m in PRE_FLARE_MEASURES for at in ("baseline", "previous")}
@@ -456,8 +469,7 @@ class _Population:
 
     def measures(self) -> ir.Table:
         """Each quality measure of definitions.MEASURES on the 6-month landmark of every uncensored member."""
-        lm = self.landmarks((d.MEASURE_MONTHS,))
-        facts = self.facts(lm)
+        facts = self.keep(self.facts(self.landmarks((d.MEASURE_MONTHS,))))
         facts = facts.mutate(acr_status=self.status(facts, d.MONITORING_PROFILE))
         e = self.exposures
         on = facts.select("person_id", "key", a_day=facts.day).join(e, "person_id")

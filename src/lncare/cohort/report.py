@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow as pa
 from matplotlib.figure import Figure
 
 from lncare.cohort.summary import ALL_REGIMENS, DAYS_PER_MONTH

@@ -16,9 +16,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.csv as pa_csv  # type: ignore[import-untyped]
-import pyarrow.parquet as pq  # type: ignore[import-untyped]
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 
 from lncare.cohort import summary as summaries
 from lncare.cohort.source import open_source, redact

@@ -88,6 +88,10 @@ def spark_session(master: str = "local[*]") -> Any:
         # the cohort tables are small after filtering; Spark's default of 200 shuffle partitions only
         # adds scheduling overhead in local mode
         .config("spark.sql.shuffle.partitions", "8")
+        # The response facts are one wide aggregation; printing its plan in full (Spark does so for
+        # its own bookkeeping) ran the default 1 GB driver out of heap on 2,000 patients.
+        .config("spark.sql.maxPlanStringLength", "10000")
+        .config("spark.driver.memory", "4g")
         .getOrCreate()
     )
     if not master.startswith("sc://"):  # a Spark Connect client has no SparkContext to quieten
@@ -225,6 +229,10 @@ def _check_tables(con: Any, source: str) -> None:
 
 
 def _disconnect(con: Any) -> None:
+    # Tables kept by population_tables (Ibis .cache()) are dropped while the connection is open: Ibis
+    # would otherwise drop them at interpreter exit, on a closed connection, with a traceback.
+    for name in list(getattr(con, "_cache_name_to_entry", {})):
+        con._finalize_cached_table(name)
     # A Spark session is shared by the whole process (one JVM); only DuckDB connections are closed.
     if getattr(con, "name", "") == "duckdb":
         con.disconnect()

@@ -18,7 +18,7 @@ from statistics import NormalDist
 from typing import Any
 
 import numpy as np
-import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow as pa
 
 from lncare.cohort.km import kaplan_meier
 from lncare.errors import InputError
