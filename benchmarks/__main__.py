@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import bench_calc, bench_engine, bench_service
+from benchmarks import bench_calc, bench_cohort, bench_engine, bench_service, bench_web
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -22,6 +22,8 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "calc": bench_calc.run,
     "engine": bench_engine.run,
     "service": bench_service.run,
+    "web": bench_web.run,
+    "cohort": bench_cohort.run,  # minutes: synthesises 1,000,000 patients once (cached in .cache/)
 }
 
 

@@ -12,7 +12,6 @@ to regenerate. The per-table execution times name where the metrics spend their 
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import resource
@@ -21,7 +20,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +30,6 @@ RATIO_TARGET = 5.0  # issue 8: population metrics within 5x of the baseline
 PEAK_TARGET_GB = 8.0  # issue 8
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
-RESULTS = HERE / "results"
 
 BASELINE_SQL = """
 SELECT person_id, measurement_concept_id,
@@ -44,8 +41,8 @@ GROUP BY person_id, measurement_concept_id
 """
 
 
-def main() -> dict[str, Any]:
-    """Run the benchmark, write ``benchmarks/results/cohort.json`` and return the result."""
+def run() -> dict[str, Any]:
+    """Run the benchmark and return the result (``python -m benchmarks cohort`` writes it)."""
     db, generation = _synthetic(CACHE / f"omop-{PATIENTS}-seed{SEED}.duckdb")
     rows = _in_child(_count_measurements, db)["value"]
     baseline = _in_child(_baseline, db)
@@ -75,10 +72,7 @@ def main() -> dict[str, Any]:
             "targets": f"metrics <= {RATIO_TARGET:g}x baseline, peak < {PEAK_TARGET_GB:g} GB",
             "targets_met": ratio <= RATIO_TARGET and peak_gb < PEAK_TARGET_GB,
         },
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "cohort.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return result
 
 
@@ -182,7 +176,3 @@ def _plan_pass(db: Path) -> dict[str, Any]:
                                          "patients_per_second": round(len(subjects) / seconds, 1)}
     out["patients_per_second_per_core"] = out["workers_1"]["patients_per_second"]
     return out
-
-
-if __name__ == "__main__":
-    print(json.dumps(main()["summary"], indent=2))

@@ -23,7 +23,7 @@ RUNS = 10
 TARGET_MS = 1000.0  # issue 7
 
 
-def main() -> dict[str, Any]:
+def run() -> dict[str, Any]:
     """Measure, and return the results (``python -m benchmarks`` writes them to results/web.json)."""
     plan_ms: list[float] = []
     fcp_ms: list[float] = []
@@ -55,17 +55,3 @@ def main() -> dict[str, Any]:
         "summary": {"plan_painted_median_ms": round(median, 1), "target_ms": TARGET_MS,
                     "met": median < TARGET_MS},
     }
-
-
-if __name__ == "__main__":
-    import json
-    import platform
-    from datetime import UTC, datetime
-    from pathlib import Path
-
-    result = main()
-    result["machine"] = {"python": platform.python_version(), "platform": platform.platform()}
-    result["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    out = Path(__file__).resolve().parent / "results" / "web.json"
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(result["summary"]))
