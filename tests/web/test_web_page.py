@@ -196,3 +196,42 @@ def test_the_cds_status_card_link_opens_this_patients_plan(page: Page, base_url:
     expect(hcq_line(page).locator(".headline")).to_contain_text("Start hydroxychloroquine")
     page.goto(f"{base_url}/?plan=no-such-token")
     expect(page.locator("#status")).to_contain_text("expired")
+
+
+# WCAG 2.1 contrast (success criterion 1.4.3, AA): relative luminance of sRGB colours, ratio
+# (L1 + 0.05) / (L2 + 0.05) at least 4.5:1 for text, 3:1 for large text (>= 24 px, or >= 18.66 px bold).
+CONTRAST_SCRIPT = """
+() => {
+  const rgb = (text) => (text.match(/[\\d.]+/g) || []).map(Number);
+  const channel = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+  const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const [r, g, b, a] = rgb(getComputedStyle(el).backgroundColor);
+      if (a === undefined || a > 0) return [r, g, b];
+    }
+    return [255, 255, 255];
+  };
+  const found = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.getClientRects().length) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === "hidden" || Number(style.opacity) === 0) continue;
+    const [a, b] = [luminance(rgb(style.color)), luminance(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) found.push(`${el.tagName}.${el.className}: ${ratio.toFixed(2)}`);
+  }
+  return found;
+}
+"""
+
+
+@pytest.mark.parametrize("tab", ["patient", "plan", "course", "evidence"])
+def test_every_text_meets_wcag_aa_contrast(page: Page, tab: str) -> None:
+    open_example(page)
+    page.click(f"#tab-{tab}")
+    page.wait_for_timeout(300)  # the evidence tab loads its tables on first view
+    assert page.evaluate(CONTRAST_SCRIPT) == []
