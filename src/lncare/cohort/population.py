@@ -348,7 +348,8 @@ class _Population:
         """The wide facts table on each anchor (person_id, key, day, course_start): compile.py's columns."""
         raw = self.points.select("person_id", "test", "day", "value")
         egfr = self.egfr_points.select("person_id", "test", "day", "value")
-        pts = raw.filter(raw.test != "egfr").union(egfr)
+        # only the measures a definition reads: the join below grows with every point of a person
+        pts = raw.filter(raw.test.isin([m for m in FACT_MEASURES if m != "egfr"])).union(egfr)
         a = anchors.select("person_id", "key", a_day=anchors.day, base=anchors.course_start)
         j = a.join(pts, "person_id")
         j = j.filter(j.day <= j.a_day)
