@@ -22,7 +22,7 @@ import lncare
 from lncare import knowledge
 from lncare.service import cdshooks, problems, rest, web
 from lncare.service.auth import Verifier
-from lncare.service.plan_links import PlanLinks
+from lncare.service.plan_links import PlanLinks, SharedPlan
 from lncare.service.settings import Settings
 
 log = logging.getLogger("lncare.service")
@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.verifier = Verifier(settings)
-    app.state.plan_links = PlanLinks()
+    app.state.plan_links = PlanLinks[SharedPlan]()
     problems.install(app)
     app.include_router(rest.router)
     app.include_router(cdshooks.router)

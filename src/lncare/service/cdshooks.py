@@ -31,7 +31,7 @@ from lncare.service import feedback, prefetch
 from lncare.service.auth import cds_claims
 from lncare.service.cards import Card, patient_view_cards
 from lncare.service.orders import draft_orders, order_cards
-from lncare.service.plan_links import PlanLinks
+from lncare.service.plan_links import PlanLinks, SharedPlan
 from lncare.service.problems import Problem, responses
 from lncare.service.settings import Settings
 
@@ -135,10 +135,7 @@ async def call_service(
     cards: list[Card]
     if service.hook == "patient-view":
         plan = recommend(patient, as_of)
-        token = plan_links(request).put({
-            "patient": patient.model_dump(mode="json", exclude_none=True),
-            "plan": plan.model_dump(mode="json"),
-        })
+        token = plan_links(request).put(SharedPlan(patient, plan))
         cards = patient_view_cards(plan, patient, base_url=base_url, hook_instance=hook.hook_instance,
                                    plan_url=f"{base_url}{PLAN_PAGE}?plan={token}")
     else:
@@ -167,13 +164,13 @@ def receive_feedback(
 _store_lock = threading.Lock()
 
 
-def plan_links(request: Request) -> PlanLinks:
+def plan_links(request: Request) -> PlanLinks[SharedPlan]:
     """The app's plan links (``app.state.plan_links``, made by create_app; one is made if missing)."""
     state = request.app.state
     with _store_lock:
-        links: PlanLinks | None = getattr(state, "plan_links", None)
+        links: PlanLinks[SharedPlan] | None = getattr(state, "plan_links", None)
         if links is None:
-            links = state.plan_links = PlanLinks()
+            links = state.plan_links = PlanLinks[SharedPlan]()
         return links
 
 

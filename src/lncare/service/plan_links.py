@@ -15,7 +15,13 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from lncare.model.patient import Patient
+from lncare.model.plan import Plan
+
+T = TypeVar("T")
 
 # Long enough to click a card while the chart is open; short enough that a copied link soon dies.
 PLAN_LINK_TTL_S = 15 * 60
@@ -24,7 +30,20 @@ PLAN_LINK_CAPACITY = 2000
 TOKEN_BYTES = 32
 
 
-class PlanLinks:
+@dataclass(frozen=True)
+class SharedPlan:
+    """What a link opens: the record the service read and the plan it made (kept as objects; turned into
+    JSON only if the link is opened, so a card costs no serialising)."""
+
+    patient: Patient
+    plan: Plan
+
+    def to_json(self) -> dict[str, Any]:
+        return {"patient": self.patient.model_dump(mode="json", exclude_none=True),
+                "plan": self.plan.model_dump(mode="json")}
+
+
+class PlanLinks(Generic[T]):
     """Token -> payload, each kept for ``ttl_s`` seconds; thread-safe."""
 
     def __init__(
@@ -34,10 +53,10 @@ class PlanLinks:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._ttl_s, self._capacity, self._clock = ttl_s, capacity, clock
-        self._items: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
+        self._items: OrderedDict[str, tuple[float, T]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def put(self, payload: dict[str, Any]) -> str:
+    def put(self, payload: T) -> str:
         """Keep ``payload``; the new token."""
         token = secrets.token_urlsafe(TOKEN_BYTES)
         now = self._clock()
@@ -48,7 +67,7 @@ class PlanLinks:
                 self._items.popitem(last=False)
         return token
 
-    def get(self, token: str) -> dict[str, Any] | None:
+    def get(self, token: str) -> T | None:
         """The payload kept under ``token``, or None when unknown or expired."""
         with self._lock:
             self._forget_expired(self._clock())

@@ -23,7 +23,7 @@ from lncare.knowledge.schema.statement import Statement
 from lncare.knowledge.schema.therapy import Therapy
 from lncare.knowledge.schema.trial import Trial
 from lncare.model.plan import Assessment, Plan
-from lncare.service.plan_links import PlanLinks
+from lncare.service.plan_links import PlanLinks, SharedPlan
 from lncare.service.problems import Problem, responses
 
 router = APIRouter()
@@ -137,11 +137,11 @@ def item(item_id: str) -> JSONResponse:
 def shared_plan(token: str, request: Request) -> JSONResponse:
     """A plan a CDS Hooks status card links to: ``{"patient": record, "plan": plan}``, for 15 minutes
     after the card was made (:mod:`lncare.service.plan_links`); never cached by the browser."""
-    links: PlanLinks | None = getattr(request.app.state, "plan_links", None)
+    links: PlanLinks[SharedPlan] | None = getattr(request.app.state, "plan_links", None)
     found = links.get(token) if links is not None else None
     if found is None:
         raise Problem(404, "no such plan link, or it has expired (links live 15 minutes)", field="token")
-    return JSONResponse(found, headers={"Cache-Control": "no-store"})
+    return JSONResponse(found.to_json(), headers={"Cache-Control": "no-store"})
 
 
 def _day(as_of: date | None) -> date:
