@@ -135,7 +135,7 @@ async def call_service(
     cards: list[Card]
     if service.hook == "patient-view":
         plan = recommend(patient, as_of)
-        token = plan_links(request).put(SharedPlan(patient, plan))
+        token = plan_links(request).put(SharedPlan.of(patient, plan))
         cards = patient_view_cards(plan, patient, base_url=base_url, hook_instance=hook.hook_instance,
                                    plan_url=f"{base_url}{PLAN_PAGE}?plan={token}")
     else:

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 import lncare
@@ -134,14 +134,14 @@ def item(item_id: str) -> JSONResponse:
 
 
 @router.get("/api/plans/{token}", tags=["plan"], responses=responses(404, 422))
-def shared_plan(token: str, request: Request) -> JSONResponse:
+def shared_plan(token: str, request: Request) -> Response:
     """A plan a CDS Hooks status card links to: ``{"patient": record, "plan": plan}``, for 15 minutes
     after the card was made (:mod:`lncare.service.plan_links`); never cached by the browser."""
     links: PlanLinks[SharedPlan] | None = getattr(request.app.state, "plan_links", None)
     found = links.get(token) if links is not None else None
     if found is None:
         raise Problem(404, "no such plan link, or it has expired (links live 15 minutes)", field="token")
-    return JSONResponse(found.to_json(), headers={"Cache-Control": "no-store"})
+    return Response(found.json, media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
 def _day(as_of: date | None) -> date:
