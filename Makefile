@@ -41,8 +41,14 @@ test: lint typecheck browser
 bench: install
 	$(BIN)/python -m benchmarks
 
-docs: install
-	$(BIN)/python -m lncare.docs
+# Every generated document (tests check that the committed ones are current), and the page's screenshots.
+docs: install browser
+	$(BIN)/lncare patient schema --out docs/patient.schema.json
+	$(BIN)/lncare kb docs --out docs/knowledge
+	$(BIN)/python -m lncare.engine.docs docs/rules
+	$(BIN)/lncare evidence lupus --out docs/evidence
+	$(BIN)/python -m lncare.fhir.export examples examples/fhir
+	$(BIN)/python -m lncare.service.web.screenshots --out docs/screenshots
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

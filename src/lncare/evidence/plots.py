@@ -10,6 +10,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 
@@ -96,7 +97,10 @@ def forest_plot(result: MetaResult, path: str | Path, title: str | None = None) 
 def _save(fig: Figure, target: Path) -> None:
     # No creation date in SVGs: regenerating a committed figure must not produce a diff by itself.
     metadata = {"Date": None} if target.suffix.lower() == ".svg" else None
-    fig.savefig(target, metadata=metadata)
+    # A fixed salt makes the SVG's element ids the same on every run, so a redrawn plot that did not
+    # change leaves no diff.
+    with rc_context({"svg.hashsalt": "lncare"}):
+        fig.savefig(target, metadata=metadata)
 
 
 def _fig_y(ax: object, y: float) -> float:
