@@ -158,3 +158,23 @@ def test_time_to_complete_response(result: dict[str, list[dict[str, Any]]]) -> N
     ttr = {r["person_id"]: r for r in result["time_to_response"]}
     assert ttr[1]["event"] is True and ttr[1]["days"] == (D(2020, 7, 1) - START).days
     assert ttr[3]["event"] is False
+
+
+def test_time_to_response_from_the_anchor_windows_equals_the_whole_history(
+    synthetic_duckdb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Time to response joins each proteinuria date with the points of its recent and baseline windows
+    # only; the answer must be the one the whole-history facts (used for the landmarks) give.
+    from lncare.cohort import population
+    from lncare.cohort.source import open_source
+
+    def rows() -> list[tuple[Any, ...]]:
+        with open_source(synthetic_duckdb) as con:
+            table = population_tables(con)["time_to_response"].to_pyarrow()
+        return sorted(zip(*(table[name].to_pylist() for name in table.column_names), strict=True))
+
+    windowed = rows()
+    whole = population._Population.facts
+    monkeypatch.setattr(population._Population, "facts",
+                        lambda self, anchors, history=True: whole(self, anchors, history=True))
+    assert windowed == rows() and len(windowed) > 100

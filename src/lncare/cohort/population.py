@@ -344,15 +344,25 @@ class _Population:
             a.next_start.isnull() | (a.next_start > a.day),
         )
 
-    def facts(self, anchors: ir.Table) -> ir.Table:
-        """The wide facts table on each anchor (person_id, key, day, course_start): compile.py's columns."""
+    def facts(self, anchors: ir.Table, *, history: bool = True) -> ir.Table:
+        """The wide facts table on each anchor (person_id, key, day, course_start): compile.py's columns.
+
+        ``history=False`` leaves out the previous and pre-flare values (only flare definitions read them)
+        and so joins each anchor with the points of its two windows alone (the recent and the baseline
+        window), not with the person's whole history: time to response has an anchor per proteinuria
+        date, and the whole-history join was most of a million-patient run.
+        """
         raw = self.points.select("person_id", "test", "day", "value")
         egfr = self.egfr_points.select("person_id", "test", "day", "value")
         # only the measures a definition reads: the join below grows with every point of a person
         pts = raw.filter(raw.test.isin([m for m in FACT_MEASURES if m != "egfr"])).union(egfr)
         a = anchors.select("person_id", "key", a_day=anchors.day, base=anchors.course_start)
-        j = a.join(pts, "person_id")
-        j = j.filter(j.day <= j.a_day)
+        if history:
+            j = a.join(pts, [a.person_id == pts.person_id, pts.day <= a.a_day])
+        else:
+            oldest = ibis.least(a.a_day - d.RECENT_DAYS, a.base - d.BASELINE_WINDOW_DAYS)
+            j = a.join(pts, [a.person_id == pts.person_id, pts.day <= a.a_day, pts.day >= oldest])
+        j = j.select(a.person_id, a.key, a.a_day, a.base, pts.test, pts.day, pts.value)
         recent = j.day >= j.a_day - d.RECENT_DAYS
         in_base = (j.day <= j.base) & (j.day >= j.base - d.BASELINE_WINDOW_DAYS)
         per_test = j.group_by("person_id", "key", "test").aggregate(
@@ -361,24 +371,23 @@ class _Population:
             base_value=j.value.argmax(j.day, where=in_base),
             base=j.base.max(),
         )
-        # Previous value and the pre-flare lowest are read relative to the current value's date.
-        k = j.join(per_test.select("person_id", "key", "test", "cur_day"), ["person_id", "key", "test"])
-        k = k.filter(k.day < k.cur_day)
-        earlier = k.group_by("person_id", "key", "test").aggregate(
-            previous=k.value.argmax(k.day),
-            pre_flare=k.value.min(where=k.day >= k.cur_day - engine_response.PRE_FLARE_DAYS),
-        )
-        t = _left(per_test, earlier, ["person_id", "key", "test"])
+        if history:
+            # Previous value and the pre-flare lowest are read relative to the current value's date.
+            k = j.join(per_test.select("person_id", "key", "test", "cur_day"), ["person_id", "key", "test"])
+            k = k.filter(k.day < k.cur_day)
+            earlier = k.group_by("person_id", "key", "test").aggregate(
+                previous=k.value.argmax(k.day),
+                pre_flare=k.value.min(where=k.day >= k.cur_day - engine_response.PRE_FLARE_DAYS),
+            )
+            t = _left(per_test, earlier, ["person_id", "key", "test"])
+        else:
+            t = per_test.mutate(previous=ibis.null("float64"), pre_flare=ibis.null("float64"))
         # A value measured at or before the baseline day is not an on-treatment value (Judge._build_facts).
         on_treatment = t.cur_day > t.base
         t = t.mutate(
             current=ibis.ifelse(on_treatment, t.cur, ibis.null("float64")),
             previous=ibis.ifelse(on_treatment, t.previous, ibis.null("float64")),
         )
-        raw_tests = raw.filter(raw.test.isin(("creatinine", "egfr")))
-        measured_egfr = a.join(raw_tests, "person_id")
-        measured_egfr = measured_egfr.filter(measured_egfr.day <= measured_egfr.a_day)
-        measured_egfr = measured_egfr.group_by("person_id", "key").aggregate(egfr_measured=ibis.literal(True))
         wide = t.group_by("person_id", "key").aggregate(
             **{
                 name: expr
@@ -388,15 +397,28 @@ class _Population:
                     (column(m, "baseline"), t.base_value.max(where=t.test == m)),
                     (column(m, "previous"), t.previous.max(where=t.test == m)),
                     (column(m, "pre_flare"), t.pre_flare.max(where=t.test == m)),
-                    (m + "__any", (t.test == m).any()),
                 )
             }
         )
         wide = _left(anchors, wide, ["person_id", "key"])
-        wide = _left(wide, measured_egfr, ["person_id", "key"])
-        never = {
-            m + NEVER: ~(wide[m + "__any"].fill_null(False)) for m in LAB_MEASURES
-        } | {"egfr" + NEVER: ~(wide.egfr_measured.fill_null(False))}
+        # Whether a measure was ever taken by the anchor (the engine's "never measured"), from each
+        # person's first day per test; eGFR counts as measured once a creatinine or an eGFR is on record.
+        first = pts.group_by("person_id", "test").aggregate(first=pts.day.min())
+        first = first.union(
+            raw.filter(raw.test.isin(("creatinine", "egfr")))
+            .group_by("person_id")
+            .aggregate(test=ibis.literal("egfr_measured"), first=raw.day.min())
+            .select("person_id", "test", "first")
+        )
+        seen = a.join(first, "person_id")
+        seen = seen.filter(seen.first <= seen.a_day)
+        seen = seen.group_by("person_id", "key").aggregate(
+            **{f"{m}__seen": (seen.test == m).any() for m in (*LAB_MEASURES, "egfr_measured")}
+        )
+        wide = _left(wide, seen, ["person_id", "key"])
+        never = {m + NEVER: ~(wide[f"{m}__seen"].fill_null(False)) for m in LAB_MEASURES} | {
+            "egfr" + NEVER: ~(wide.egfr_measured__seen.fill_null(False))
+        }
         wide = wide.mutate(**never)
         proteinuria = ibis.greatest(*(wide[column(m, "baseline")].fill_null(-1.0) for m in PROTEINURIA))
         near_normal = engine_response.NORMAL_GFR * engine_response.NEAR_NORMAL_FRACTION
@@ -532,7 +554,7 @@ class _Population:
             limit = ibis.least(limit, ibis.literal(self.as_of).epoch_days().cast("int64"))
         a = a.filter(a.day > a.course_start, a.day <= limit).distinct()
         a = self._uncensored(a.mutate(key=a.day))
-        facts = self.facts(a)
+        facts = self.facts(a, history=False)
         facts = facts.mutate(status=self.status(facts, profile))
         complete = facts.filter(facts.status == "complete")
         first = complete.group_by("person_id").aggregate(event_day=complete.day.min())
