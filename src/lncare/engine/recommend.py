@@ -8,10 +8,10 @@ dropped; one the patient takes becomes a "stop" line. Either way the plan lists 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from lncare.engine import safety
 from lncare.engine.assess import assess_patient
@@ -143,27 +143,30 @@ def _unique_by_id(lines: Iterable[Recommendation]) -> Iterable[Recommendation]:
 
 def _merge_warnings(warnings: Iterable[Warning]) -> list[Warning]:
     """One warning per code (the most severe), its citations merged; most severe first."""
-    merged: dict[str, Warning] = {}
-    for warning in warnings:
-        known = merged.get(warning.code)
-        if known is None:
-            merged[warning.code] = warning
-            continue
-        worst = min(known, warning, key=lambda w: SEVERITY_ORDER[w.severity])
-        cites = tuple(dict.fromkeys((*known.cites, *warning.cites)))
-        merged[warning.code] = worst.model_copy(update={"cites": cites})
-    return sorted(merged.values(), key=lambda w: (SEVERITY_ORDER[w.severity], w.code))
+    merged = _merge(warnings, key=lambda w: w.code, rank=lambda w: SEVERITY_ORDER[w.severity])
+    return sorted(merged, key=lambda w: (SEVERITY_ORDER[w.severity], w.code))
 
 
 def _merge_monitoring(items: Iterable[MonitoringItem]) -> list[MonitoringItem]:
     """One item per test at the shortest interval asked for, citations merged."""
-    merged: dict[str, MonitoringItem] = {}
+    merged = _merge(items, key=lambda m: m.test, rank=lambda m: m.every_weeks)
+    return sorted(merged, key=lambda m: (m.every_weeks, m.test))
+
+
+Cited = TypeVar("Cited", bound=Warning | MonitoringItem)
+
+
+def _merge(
+    items: Iterable[Cited], key: Callable[[Cited], str], rank: Callable[[Cited], float]
+) -> list[Cited]:
+    """One item per ``key``: the lowest ``rank`` (first listed on a tie), with every citation kept."""
+    merged: dict[str, Cited] = {}
     for item in items:
-        known = merged.get(item.test)
+        known = merged.get(key(item))
         if known is None:
-            merged[item.test] = item
-            continue
-        tighter = min(known, item, key=lambda m: m.every_weeks)
-        cites = tuple(dict.fromkeys((*known.cites, *item.cites)))
-        merged[item.test] = tighter.model_copy(update={"cites": cites})
-    return sorted(merged.values(), key=lambda m: (m.every_weeks, m.test))
+            merged[key(item)] = item
+        else:
+            cites = tuple(dict.fromkeys((*known.cites, *item.cites)))
+            # model_copy keeps the model's class; mypy reads it as the bound's union
+            merged[key(item)] = cast(Cited, min(known, item, key=rank).model_copy(update={"cites": cites}))
+    return list(merged.values())
