@@ -36,6 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from lncare.calc.egfr import ADULT_AGE
 from lncare.engine.response import BASELINE_WINDOW_DAYS, MILESTONE_GRACE_DAYS, RECENT_DAYS
 from lncare.engine.rules.facts import PROTEINURIA_G_PER_G
 from lncare.engine.rules.monitoring import IN_CRR_EVERY_WEEKS, UNTIL_CRR_EVERY_WEEKS
@@ -64,8 +65,8 @@ INDUCTION_BEFORE_ENTRY_DAYS = 30
 # Proliferative and membranous classes that mean active LN needing treatment (EULAR 2019, KDIGO 2024,
 # ACR 2024: immunosuppression for class III, IV and V; shared/domain/guidelines.md 1.4).
 ENTRY_CLASSES = (3, 4, 5)
-# eGFR: CKD-EPI applies from age 18 (NIDDK; lncare.calc.egfr.ADULT_AGE).
-ADULT_YEARS = 18
+# eGFR: CKD-EPI applies from age 18 (NIDDK), the calculator's own bar.
+ADULT_YEARS = int(ADULT_AGE)
 
 
 def months_to_days(months: float) -> int:
@@ -108,6 +109,8 @@ OTHER_REGIMEN = "other"
 
 # ---- landmarks -----------------------------------------------------------------------------------------
 
+# The landmarks issue 8 names; 6 and 12 months are the guidelines' response time points (EULAR 2019
+# milestones, KDIGO 2024 6-12 months), 24 months BLISS-LN's primary endpoint (week 104, trials/bliss-ln.yaml).
 LANDMARK_MONTHS: tuple[int, ...] = (6, 12, 24)
 
 # ---- quality measures ----------------------------------------------------------------------------------
